@@ -1,0 +1,56 @@
+// Package quickdraw reads Google's Quick, Draw! dataset
+// (github.com/googlecreativelab/quickdraw-dataset; drawings CC BY 4.0,
+// Google) from a local folder or from an HTTP mirror such as the official
+// bucket (DefaultURL), and turns simplified strokes into 28×28 bitmaps.
+//
+// # Layout
+//
+// A source holds numpy_bitmap/<category>.npy and simplified/<category>.ndjson,
+// with the 345 official category names (Categories) as file names, spaces
+// kept. Open takes a folder or an http(s) base URL.
+//
+// # Bitmaps (.npy)
+//
+// NewBitmapReader streams a NumPy .npy file of format 1.0, 2.0 or 3.0
+// (numpy.org/doc/stable/reference/generated/numpy.lib.format.html): the
+// magic "\x93NUMPY", a version, a little-endian header length, a Python
+// dict literal with 'descr' (must be uint8, '|u1'), 'fortran_order' (must
+// be False) and 'shape' (must be (N, 784) or (N, 28, 28)). Rows follow,
+// 784 bytes each, 0 = background, 255 = ink. Headers longer than 64 KiB are
+// refused; nothing is allocated in proportion to N.
+//
+// # Strokes (.ndjson)
+//
+// NewStrokeReader streams the simplified format: one JSON object a line
+// with word, countrycode, timestamp, recognized, key_id and drawing, a list
+// of strokes [[x0, x1, ...], [y0, y1, ...]] with coordinates in 0–255
+// (the official preprocessing aligns each drawing to the top-left corner
+// and scales it so its larger side spans 0–255). Lines are bounded by MaxLine.
+//
+// # HTTP mirror and cache
+//
+// An HTTP source reads only what it needs: for a .npy, a range request for
+// the first 128 bytes (the header; a second one if the header is longer),
+// then a range request for exactly the rows asked for. What it fetched is
+// kept under Options.CacheDir, mirroring the URL path
+// (<cache>/<host>/<path>/numpy_bitmap/<category>.npy), as a <name>.part
+// prefix of the remote file until the whole file is there. A later read
+// that needs more rows asks only for the missing byte range and appends it.
+// Sizes are checked against Content-Range and Content-Length. A .ndjson is
+// streamed from the server (resuming after the cached prefix) while the
+// bytes read are appended to the cache. Category names are checked before
+// they name a file: no separators, no "." or "..". A cached prefix is
+// trusted: if the remote file changes, clear the cache.
+//
+// # Rasterizer
+//
+// Render draws simplified strokes the way the official numpy_bitmap files
+// were made, as published by the dataset's maintainers in issue #19 of the
+// dataset's repository (the vector_to_raster function, drawn with cairo):
+// the drawing is centred in the 256-unit square, padded by 16 + 8 units on
+// each side, scaled so the 304 units span 28 pixels, and stroked with
+// anti-aliased lines 16 units wide (about 1.47 pixels) with round caps and
+// joins. Render computes each pixel's coverage by the union of the stroke
+// lines on an 8×8 grid of samples per pixel. How close it comes to the
+// official bitmaps' statistics is checked in render_test.go.
+package quickdraw
