@@ -1,0 +1,111 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// randomData returns n random images of size in with labels below classes.
+func randomData(seed uint64, n, in, classes int) Data {
+	r := rand.New(rand.NewPCG(seed, 1))
+	d := Data{X: make([]byte, n*in), Y: make([]uint8, n), N: n}
+	for i := range d.X {
+		d.X[i] = byte(r.IntN(256))
+	}
+	for i := range d.Y {
+		d.Y[i] = uint8(r.IntN(classes))
+	}
+	return d
+}
+
+// Gradient checks: every parameter's analytic gradient against a central
+// finite difference (L(w+h) − L(w−h))/2h of the float32 forward pass, with
+// h = 1e-3 (the loss is summed in float64). A parameter whose one-sided
+// differences disagree by more than 3e-3 sits on a kink (a ReLU at zero or
+// a max-pool tie within ±h) and is skipped; at most 5% may be. Tolerance
+// for the rest: the relative error ‖g − ĝ‖/‖g + ĝ‖ must be below 5e-3 and
+// every parameter must agree within 2e-3 absolute or 10% relative (a
+// bias or a first-layer weight crosses many ReLU kinks of small slope
+// change at once, which the kink test does not see).
+func TestGradients(t *testing.T) {
+	const (
+		h       = 1e-3
+		normTol = 5e-3
+		kinkTol = 3e-3
+	)
+	tests := []struct {
+		name    string
+		layers  []LayerSpec
+		h, w, c int
+	}{
+		{"softmax-ce", nil, 4, 4, 2},
+		{"dense", []LayerSpec{{Kind: Dense, Units: 7}}, 4, 4, 2},
+		{"dense-relu-dense", []LayerSpec{{Kind: Dense, Units: 9}, {Kind: Dense, Units: 6}}, 4, 4, 1},
+		{"conv3", []LayerSpec{{Kind: Conv, Filters: 3, Kernel: 3}}, 6, 5, 2},
+		{"conv5", []LayerSpec{{Kind: Conv, Filters: 2, Kernel: 5}}, 6, 6, 2},
+		{"conv2-even", []LayerSpec{{Kind: Conv, Filters: 2, Kernel: 2}}, 5, 5, 1},
+		{"conv3-conv5", []LayerSpec{{Kind: Conv, Filters: 3, Kernel: 3}, {Kind: Conv, Filters: 2, Kernel: 5}}, 6, 6, 2},
+		{"conv-pool", []LayerSpec{{Kind: Conv, Filters: 3, Kernel: 3}, {Kind: MaxPool}}, 6, 6, 1},
+		{"conv-pool-odd", []LayerSpec{{Kind: Conv, Filters: 2, Kernel: 3}, {Kind: MaxPool}}, 7, 5, 1},
+		{"dense-dropout-dense", []LayerSpec{{Kind: Dense, Units: 10}, {Kind: Dropout, Rate: 0.4}, {Kind: Dense, Units: 5}}, 3, 3, 2},
+		{"conv-dropout", []LayerSpec{{Kind: Conv, Filters: 3, Kernel: 3}, {Kind: Dropout, Rate: 0.3}}, 5, 5, 1},
+		{"mlp", []LayerSpec{{Kind: Dense, Units: 12}, {Kind: Dense, Units: 8}, {Kind: Dense, Units: 6}}, 5, 5, 1},
+		{"cnn", []LayerSpec{
+			{Kind: Conv, Filters: 4, Kernel: 3}, {Kind: MaxPool}, {Kind: Conv, Filters: 5, Kernel: 3},
+			{Kind: MaxPool}, {Kind: Dropout, Rate: 0.25}, {Kind: Dense, Units: 8},
+		}, 8, 8, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const n, classes = 5, 4
+			m, err := New(tt.layers, Config{Seed: 3, InputH: tt.h, InputW: tt.w, InputC: tt.c, Classes: classes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := randomData(7, n, tt.h*tt.w*tt.c, classes)
+			idx := []int{0, 1, 2, 3, 4}
+			done := m.begin()
+			defer done()
+			m.alloc(n)
+			m.e.stepSeed = 12345 // one fixed dropout mask for every evaluation
+			l0 := m.lossGrad(d, idx, true)
+			analytic := append([]float32(nil), m.grads...)
+			var diff2, sum2 float64
+			bad, kinks := 0, 0
+			for i := range m.params {
+				w := m.params[i]
+				m.params[i] = w + h
+				lp := m.lossGrad(d, idx, false)
+				m.params[i] = w - h
+				lm := m.lossGrad(d, idx, false)
+				m.params[i] = w
+				if math.Abs((lp-l0)/h-(l0-lm)/h) > kinkTol {
+					kinks++
+					continue
+				}
+				num := (lp - lm) / (2 * h)
+				a := float64(analytic[i])
+				diff2 += (a - num) * (a - num)
+				sum2 += (a + num) * (a + num)
+				if e := math.Abs(a - num); e > 2e-3 && e > 0.1*math.Max(math.Abs(a), math.Abs(num)) {
+					bad++
+					if bad <= 3 {
+						t.Logf("param %d: analytic %.6g, numeric %.6g", i, a, num)
+					}
+				}
+			}
+			rel := math.Sqrt(diff2) / math.Max(math.Sqrt(sum2), 1e-12)
+			t.Logf("%d params, relative error %.2e, %d on kinks", len(m.params), rel, kinks)
+			if rel > normTol || bad > 0 {
+				t.Errorf("gradient check failed: relative error %.3g (want < %g), %d of %d parameters off", rel, normTol, bad, len(m.params))
+			}
+			if float64(kinks) > 0.05*float64(len(m.params)) {
+				t.Errorf("%d of %d parameters on kinks: the check says little", kinks, len(m.params))
+			}
+			if sum2 == 0 {
+				t.Error("all gradients are zero")
+			}
+		})
+	}
+}

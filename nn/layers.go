@@ -1,0 +1,547 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/fluens-lab/fluens/nn/gemm"
+)
+
+// engine is what every layer of one model shares: the matrix products and
+// the goroutines of the call in progress.
+type engine struct {
+	g    gemm.Gemm
+	work *workers
+	// stepSeed seeds the dropout masks of the current training step.
+	stepSeed uint64
+}
+
+// layer is one stage of a model. Activations are batches of samples stored
+// one after another, each sample in NHWC order (height, width, channel).
+type layer interface {
+	// numParams is the number of weights and biases.
+	numParams() int
+	// bind points the layer at its parameters and their gradients.
+	bind(p, g []float32)
+	// initWeights draws the initial weights (biases are zero).
+	initWeights(r *rand.Rand)
+	// tensors names the layer's parameters with their shapes, in the order
+	// of the slice bound to it.
+	tensors(prefix string) []tensorInfo
+	// alloc prepares workspaces for batches of up to n samples.
+	alloc(n int)
+	// forward runs n samples of x and returns the output (owned by the layer).
+	forward(x []float32, n int, train bool) []float32
+	// backward takes the gradient of the loss with respect to the output of
+	// the last forward (it may overwrite it), accumulates nothing (it
+	// overwrites the parameter gradients) and returns the gradient with
+	// respect to the input, or nil where the model does not need it.
+	backward(dy []float32, n int) []float32
+	outSize() int
+}
+
+type tensorInfo struct {
+	name  string
+	shape []int
+}
+
+func prod(shape []int) int {
+	p := 1
+	for _, d := range shape {
+		p *= d
+	}
+	return p
+}
+
+// glorot fills w with U(−a, a), a = √(6/(fanIn+fanOut)) (Glorot & Bengio 2010,
+// "Understanding the difficulty of training deep feedforward neural
+// networks", eq. 16).
+func glorot(r *rand.Rand, w []float32, fanIn, fanOut int) {
+	a := math.Sqrt(6 / float64(fanIn+fanOut))
+	for i := range w {
+		w[i] = float32(a * (2*r.Float64() - 1))
+	}
+}
+
+// ensure returns s resliced to n elements, reallocating when it is too short.
+func ensure(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// ---- dense ----
+
+// dense is y = x·W + b (W is in×out, row-major), optionally followed by ReLU.
+type dense struct {
+	e              *engine
+	in, out        int
+	relu, needDx   bool
+	w, b, dw, db   []float32
+	x, y, dx, dy   []float32
+	n              int
+	fnMask, fnBias func(lo, hi int)
+}
+
+func newDense(e *engine, in, out int, relu, needDx bool) *dense {
+	l := &dense{e: e, in: in, out: out, relu: relu, needDx: needDx}
+	l.fnMask = l.maskRange
+	l.fnBias = l.biasRange
+	return l
+}
+
+func (l *dense) numParams() int { return l.in*l.out + l.out }
+func (l *dense) outSize() int   { return l.out }
+
+func (l *dense) bind(p, g []float32) {
+	k := l.in * l.out
+	l.w, l.b = p[:k], p[k:k+l.out]
+	l.dw, l.db = g[:k], g[k:k+l.out]
+}
+
+func (l *dense) initWeights(r *rand.Rand) {
+	glorot(r, l.w, l.in, l.out)
+	clear(l.b)
+}
+
+func (l *dense) tensors(prefix string) []tensorInfo {
+	return []tensorInfo{{prefix + ".weight", []int{l.in, l.out}}, {prefix + ".bias", []int{l.out}}}
+}
+
+func (l *dense) alloc(n int) {
+	l.y = ensure(l.y, n*l.out)
+	if l.needDx {
+		l.dx = ensure(l.dx, n*l.in)
+	}
+}
+
+func (l *dense) forward(x []float32, n int, train bool) []float32 {
+	l.x, l.n = x, n
+	y := l.y[:n*l.out]
+	l.e.g.SgemmBias(false, false, n, l.out, l.in, x, l.in, l.w, l.out, l.b, l.relu, y, l.out)
+	return y
+}
+
+func (l *dense) backward(dy []float32, n int) []float32 {
+	l.dy, l.n = dy[:n*l.out], n
+	if l.relu {
+		l.e.work.run(len(l.dy), 1<<14, l.fnMask)
+	}
+	// dW = xᵀ·dz: one product over the whole batch (K = n), so the sum over
+	// samples never depends on the number of threads.
+	l.e.g.Sgemm(true, false, l.in, l.out, n, 1, l.x, l.in, l.dy, l.out, 0, l.dw, l.out)
+	l.e.work.run(l.out, 64, l.fnBias)
+	if !l.needDx {
+		return nil
+	}
+	dx := l.dx[:n*l.in]
+	l.e.g.Sgemm(false, true, n, l.in, l.out, 1, l.dy, l.out, l.w, l.out, 0, dx, l.in)
+	return dx
+}
+
+// maskRange zeroes the gradient where the ReLU output was not positive.
+func (l *dense) maskRange(lo, hi int) {
+	reluMask(l.dy[lo:hi], l.y[lo:hi])
+}
+
+func reluMask(dy, y []float32) {
+	y = y[:len(dy)]
+	for i, v := range y {
+		if v <= 0 {
+			dy[i] = 0
+		}
+	}
+}
+
+// biasRange sums columns lo..hi of dz over the samples, in sample order.
+func (l *dense) biasRange(lo, hi int) {
+	colSums(l.db[lo:hi], l.dy, l.n, l.out, lo)
+}
+
+// colSums sets dst[j] to the sum of column off+j of the rows×ld matrix m,
+// adding the rows in order.
+func colSums(dst, m []float32, rows, ld, off int) {
+	clear(dst)
+	for r := 0; r < rows; r++ {
+		row := m[r*ld+off : r*ld+off+len(dst)]
+		for j, v := range row {
+			dst[j] += v
+		}
+	}
+}
+
+// ---- convolution ----
+
+// colCap bounds the im2col workspace (floats); larger batches are
+// processed in chunks of samples.
+const colCap = 1 << 21
+
+// conv is a k×k convolution, stride 1, "same" zero padding (pad (k−1)/2
+// before, the rest after, as TensorFlow does), followed by ReLU. It runs as
+// im2col + GEMM: each output pixel's k·k·C receptive field becomes one row
+// of a matrix whose product with the (k·k·C)×F weights is the NHWC output.
+// The im2col rows carry a trailing 1 so that the weight-gradient product
+// also yields the bias gradient.
+type conv struct {
+	e                *engine
+	h, w, c, f, k    int
+	pad, kk, ld      int
+	needDx           bool
+	wb, dwb          []float32 // [W (kk×f); b (f)]
+	x, y, dx, dy     []float32
+	col              []float32
+	chunk            int
+	n, s0, cn        int
+	fnCol, fnIm, fnM func(lo, hi int)
+}
+
+func newConv(e *engine, h, w, c, f, k int, needDx bool) *conv {
+	l := &conv{e: e, h: h, w: w, c: c, f: f, k: k, pad: (k - 1) / 2, needDx: needDx}
+	l.kk = k * k * c
+	l.ld = l.kk + 1
+	l.fnCol = l.im2colRange
+	l.fnIm = l.col2imRange
+	l.fnM = l.maskRange
+	return l
+}
+
+func (l *conv) numParams() int { return (l.kk + 1) * l.f }
+func (l *conv) outSize() int   { return l.h * l.w * l.f }
+
+func (l *conv) bind(p, g []float32) {
+	l.wb = p[:l.numParams()]
+	l.dwb = g[:l.numParams()]
+}
+
+func (l *conv) initWeights(r *rand.Rand) {
+	glorot(r, l.wb[:l.kk*l.f], l.k*l.k*l.c, l.k*l.k*l.f)
+	clear(l.wb[l.kk*l.f:])
+}
+
+func (l *conv) tensors(prefix string) []tensorInfo {
+	return []tensorInfo{{prefix + ".weight", []int{l.k, l.k, l.c, l.f}}, {prefix + ".bias", []int{l.f}}}
+}
+
+func (l *conv) alloc(n int) {
+	l.y = ensure(l.y, n*l.outSize())
+	if l.needDx {
+		l.dx = ensure(l.dx, n*l.h*l.w*l.c)
+	}
+	per := l.h * l.w * l.ld
+	l.chunk = max(1, min(n, colCap/per))
+	old := len(l.col)
+	l.col = ensure(l.col, l.chunk*per)
+	if len(l.col) != old || old == 0 {
+		for r := 0; r < l.chunk*l.h*l.w; r++ {
+			l.col[r*l.ld+l.kk] = 1
+		}
+	}
+}
+
+func (l *conv) forward(x []float32, n int, train bool) []float32 {
+	l.x, l.n = x, n
+	hw := l.h * l.w
+	w, b := l.wb[:l.kk*l.f], l.wb[l.kk*l.f:]
+	for s0 := 0; s0 < n; s0 += l.chunk {
+		l.s0, l.cn = s0, min(l.chunk, n-s0)
+		l.e.work.run(l.cn, 1, l.fnCol)
+		rows := l.cn * hw
+		l.e.g.SgemmBias(false, false, rows, l.f, l.kk, l.col, l.ld, w, l.f, b, true, l.y[s0*hw*l.f:(s0*hw+rows)*l.f], l.f)
+	}
+	return l.y[:n*hw*l.f]
+}
+
+func (l *conv) backward(dy []float32, n int) []float32 {
+	hw := l.h * l.w
+	l.dy, l.n = dy[:n*hw*l.f], n
+	l.e.work.run(len(l.dy), 1<<14, l.fnM)
+	w := l.wb[:l.kk*l.f]
+	single := n <= l.chunk
+	for s0 := 0; s0 < n; s0 += l.chunk {
+		l.s0, l.cn = s0, min(l.chunk, n-s0)
+		if !single {
+			l.e.work.run(l.cn, 1, l.fnCol)
+		}
+		rows := l.cn * hw
+		dz := l.dy[s0*hw*l.f : (s0*hw+rows)*l.f]
+		var beta float32
+		if s0 > 0 {
+			beta = 1
+		}
+		// [dW; db] += [col 1]ᵀ·dz, K = the chunk's rows: never split.
+		l.e.g.Sgemm(true, false, l.ld, l.f, rows, 1, l.col, l.ld, dz, l.f, beta, l.dwb, l.f)
+		if l.needDx {
+			l.e.g.Sgemm(false, true, rows, l.kk, l.f, 1, dz, l.f, w, l.f, 0, l.col, l.ld)
+			l.e.work.run(l.cn, 1, l.fnIm)
+		}
+	}
+	if !l.needDx {
+		return nil
+	}
+	return l.dx[:n*hw*l.c]
+}
+
+func (l *conv) maskRange(lo, hi int) { reluMask(l.dy[lo:hi], l.y[lo:hi]) }
+
+// im2colRange fills the rows of samples s0+lo..s0+hi of the chunk.
+func (l *conv) im2colRange(lo, hi int) {
+	h, w, c, k, pad, ld := l.h, l.w, l.c, l.k, l.pad, l.ld
+	kc := k * c
+	for s := lo; s < hi; s++ {
+		src := l.x[(l.s0+s)*h*w*c : (l.s0+s+1)*h*w*c]
+		dst := l.col[s*h*w*ld : (s+1)*h*w*ld]
+		for oy := 0; oy < h; oy++ {
+			for ox := 0; ox < w; ox++ {
+				row := dst[(oy*w+ox)*ld : (oy*w+ox)*ld+l.kk]
+				x0 := ox - pad
+				a, b := max(0, -x0), min(k, w-x0) // valid kx in [a, b)
+				for ky := 0; ky < k; ky++ {
+					seg := row[ky*kc : (ky+1)*kc]
+					iy := oy + ky - pad
+					if iy < 0 || iy >= h || a >= b {
+						clear(seg)
+						continue
+					}
+					clear(seg[:a*c])
+					copy(seg[a*c:b*c], src[(iy*w+x0+a)*c:(iy*w+x0+b)*c])
+					clear(seg[b*c:])
+				}
+			}
+		}
+	}
+}
+
+// col2imRange adds the im2col gradient rows back into dx, one sample at a
+// time in a fixed order.
+func (l *conv) col2imRange(lo, hi int) {
+	h, w, c, k, pad, ld := l.h, l.w, l.c, l.k, l.pad, l.ld
+	kc := k * c
+	for s := lo; s < hi; s++ {
+		dst := l.dx[(l.s0+s)*h*w*c : (l.s0+s+1)*h*w*c]
+		clear(dst)
+		src := l.col[s*h*w*ld : (s+1)*h*w*ld]
+		for oy := 0; oy < h; oy++ {
+			for ox := 0; ox < w; ox++ {
+				row := src[(oy*w+ox)*ld : (oy*w+ox)*ld+l.kk]
+				x0 := ox - pad
+				a, b := max(0, -x0), min(k, w-x0)
+				if a >= b {
+					continue
+				}
+				for ky := 0; ky < k; ky++ {
+					iy := oy + ky - pad
+					if iy < 0 || iy >= h {
+						continue
+					}
+					seg := row[ky*kc+a*c : ky*kc+b*c]
+					out := dst[(iy*w+x0+a)*c : (iy*w+x0+b)*c]
+					for i, v := range seg {
+						out[i] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// ---- max-pooling ----
+
+// pool is 2×2 max-pooling with stride 2; odd trailing rows and columns
+// are dropped. It keeps the argmax of each window for the backward pass.
+type pool struct {
+	e            *engine
+	h, w, c      int
+	oh, ow       int
+	needDx       bool
+	idx          []int32
+	x, y, dx, dy []float32
+	fnFwd, fnBwd func(lo, hi int)
+}
+
+func newPool(e *engine, h, w, c int, needDx bool) *pool {
+	l := &pool{e: e, h: h, w: w, c: c, oh: h / 2, ow: w / 2, needDx: needDx}
+	l.fnFwd = l.forwardRange
+	l.fnBwd = l.backwardRange
+	return l
+}
+
+func (l *pool) numParams() int                     { return 0 }
+func (l *pool) bind(p, g []float32)                {}
+func (l *pool) initWeights(r *rand.Rand)           {}
+func (l *pool) tensors(prefix string) []tensorInfo { return nil }
+func (l *pool) outSize() int                       { return l.oh * l.ow * l.c }
+
+func (l *pool) alloc(n int) {
+	l.y = ensure(l.y, n*l.outSize())
+	if cap(l.idx) < n*l.outSize() {
+		l.idx = make([]int32, n*l.outSize())
+	}
+	if l.needDx {
+		l.dx = ensure(l.dx, n*l.h*l.w*l.c)
+	}
+}
+
+func (l *pool) forward(x []float32, n int, train bool) []float32 {
+	l.x = x
+	l.e.work.run(n, 1, l.fnFwd)
+	return l.y[:n*l.outSize()]
+}
+
+func (l *pool) forwardRange(lo, hi int) {
+	h, w, c, oh, ow := l.h, l.w, l.c, l.oh, l.ow
+	in, out := h*w*c, oh*ow*c
+	for s := lo; s < hi; s++ {
+		src := l.x[s*in : (s+1)*in]
+		dst := l.y[s*out : (s+1)*out]
+		idx := l.idx[s*out : (s+1)*out]
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				p00 := ((2*oy)*w + 2*ox) * c
+				p01 := p00 + c
+				p10 := p00 + w*c
+				p11 := p10 + c
+				o := (oy*ow + ox) * c
+				for ch := 0; ch < c; ch++ {
+					bi, bv := p00+ch, src[p00+ch]
+					if v := src[p01+ch]; v > bv {
+						bi, bv = p01+ch, v
+					}
+					if v := src[p10+ch]; v > bv {
+						bi, bv = p10+ch, v
+					}
+					if v := src[p11+ch]; v > bv {
+						bi, bv = p11+ch, v
+					}
+					dst[o+ch] = bv
+					idx[o+ch] = int32(bi)
+				}
+			}
+		}
+	}
+}
+
+func (l *pool) backward(dy []float32, n int) []float32 {
+	if !l.needDx {
+		return nil
+	}
+	l.dy = dy
+	l.e.work.run(n, 1, l.fnBwd)
+	return l.dx[:n*l.h*l.w*l.c]
+}
+
+func (l *pool) backwardRange(lo, hi int) {
+	in, out := l.h*l.w*l.c, l.outSize()
+	for s := lo; s < hi; s++ {
+		dst := l.dx[s*in : (s+1)*in]
+		clear(dst)
+		g := l.dy[s*out : (s+1)*out]
+		for j, i := range l.idx[s*out : (s+1)*out] {
+			dst[i] = g[j]
+		}
+	}
+}
+
+// ---- dropout ----
+
+// dropout is inverted dropout: while training each input is kept with
+// probability 1−rate and scaled by 1/(1−rate); at evaluation it passes its
+// input through. Masks come from a generator seeded by the training step's
+// seed, the layer and the sample's position in the batch, so they do not
+// depend on the number of threads.
+type dropout struct {
+	e            *engine
+	size, index  int
+	rate         float64
+	needDx       bool
+	mask         []float32
+	x, y, dx, dy []float32
+	train        bool
+	fnFwd, fnBwd func(lo, hi int)
+}
+
+func newDropout(e *engine, size, index int, rate float64, needDx bool) *dropout {
+	l := &dropout{e: e, size: size, index: index, rate: rate, needDx: needDx}
+	l.fnFwd = l.forwardRange
+	l.fnBwd = l.backwardRange
+	return l
+}
+
+func (l *dropout) numParams() int                     { return 0 }
+func (l *dropout) bind(p, g []float32)                {}
+func (l *dropout) initWeights(r *rand.Rand)           {}
+func (l *dropout) tensors(prefix string) []tensorInfo { return nil }
+func (l *dropout) outSize() int                       { return l.size }
+
+func (l *dropout) alloc(n int) {
+	l.mask = ensure(l.mask, n*l.size)
+	l.y = ensure(l.y, n*l.size)
+	if l.needDx {
+		l.dx = ensure(l.dx, n*l.size)
+	}
+}
+
+func (l *dropout) forward(x []float32, n int, train bool) []float32 {
+	l.train = train && l.rate > 0
+	if !l.train {
+		return x
+	}
+	l.x = x
+	l.e.work.run(n, 1, l.fnFwd)
+	return l.y[:n*l.size]
+}
+
+// splitmix64 is Steele, Lea & Flood's SplitMix64 finaliser (OOPSLA 2014).
+func splitmix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (l *dropout) forwardRange(lo, hi int) {
+	thr := uint64(l.rate * (1 << 32))
+	scale := float32(1 / (1 - l.rate))
+	for s := lo; s < hi; s++ {
+		state := splitmix64(l.e.stepSeed ^ splitmix64(uint64(l.index)<<32|uint64(s)))
+		m := l.mask[s*l.size : (s+1)*l.size]
+		x := l.x[s*l.size : (s+1)*l.size]
+		y := l.y[s*l.size : (s+1)*l.size]
+		for i := range m {
+			state += 0x9e3779b97f4a7c15
+			z := state
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+			z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+			z ^= z >> 31
+			if z>>32 >= thr {
+				m[i] = scale
+			} else {
+				m[i] = 0
+			}
+			y[i] = x[i] * m[i]
+		}
+	}
+}
+
+func (l *dropout) backward(dy []float32, n int) []float32 {
+	if !l.needDx {
+		return nil
+	}
+	if !l.train {
+		return dy
+	}
+	l.dy = dy
+	l.e.work.run(n, 1, l.fnBwd)
+	return l.dx[:n*l.size]
+}
+
+func (l *dropout) backwardRange(lo, hi int) {
+	for s := lo; s < hi; s++ {
+		m := l.mask[s*l.size : (s+1)*l.size]
+		g := l.dy[s*l.size : (s+1)*l.size]
+		d := l.dx[s*l.size : (s+1)*l.size]
+		for i := range m {
+			d[i] = g[i] * m[i]
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fluens-lab/fluens/nn/gemm"
+)
+
+// Model is a feed-forward network: the hidden layers of its spec, then the
+// implied output layer (dense, Config.Classes units) with softmax
+// cross-entropy. A Model is not safe for concurrent use.
+type Model struct {
+	specs  []LayerSpec
+	cfg    Config
+	e      *engine
+	layers []layer // hidden layers, then the output layer
+	names  []string
+
+	// first is the index of the first layer with parameters: the backward
+	// pass stops there.
+	first int
+
+	params, grads []float32
+	m1, m2        []float32 // Adam's moment estimates
+	step          int       // Adam steps taken
+
+	batch int // workspace capacity in samples
+	xbuf  []float32
+	dlog  []float32
+
+	// state of the call in progress, read by the stored range functions
+	cur      Data
+	curIdx   []int
+	lr       float32 // learning rate over Adam's first bias correction
+	isqrtBC2 float32 // 1/√(1−β2ᵗ), which scales √v
+	fnGather func(lo, hi int)
+	fnAdam   func(lo, hi int)
+}
+
+// New builds a model from its hidden layers and initialises its weights
+// with Glorot-uniform draws from cfg.Seed (biases zero). It returns an
+// error naming the first invalid layer.
+func New(layers []LayerSpec, cfg Config) (*Model, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Classes < 2 {
+		return nil, fmt.Errorf("nn: %d classes: need at least 2", cfg.Classes)
+	}
+	if err := Validate(layers, cfg.InputH, cfg.InputW, cfg.InputC); err != nil {
+		return nil, err
+	}
+	m := &Model{
+		specs: append([]LayerSpec(nil), layers...),
+		cfg:   cfg,
+		e:     &engine{g: gemm.Gemm{Threads: cfg.Threads}},
+		first: -1,
+	}
+	h, w, c := cfg.InputH, cfg.InputW, cfg.InputC
+	size := h * w * c
+	needDx := func() bool { return m.first >= 0 }
+	add := func(l layer, name string) {
+		m.layers = append(m.layers, l)
+		m.names = append(m.names, name)
+		if m.first < 0 && l.numParams() > 0 {
+			m.first = len(m.layers) - 1
+		}
+	}
+	for i, s := range layers {
+		name := fmt.Sprintf("layer%d", i)
+		switch s.Kind {
+		case Dense:
+			add(newDense(m.e, size, s.Units, true, needDx()), name)
+			size = s.Units
+			h, w, c = 1, 1, size
+		case Conv:
+			add(newConv(m.e, h, w, c, s.Filters, s.Kernel, needDx()), name)
+			c = s.Filters
+			size = h * w * c
+		case MaxPool:
+			add(newPool(m.e, h, w, c, needDx()), name)
+			h, w = h/2, w/2
+			size = h * w * c
+		case Dropout:
+			add(newDropout(m.e, size, i, s.Rate, needDx()), name)
+		}
+	}
+	add(newDense(m.e, size, cfg.Classes, false, needDx()), "output")
+
+	total := 0
+	for _, l := range m.layers {
+		total += l.numParams()
+	}
+	m.params = make([]float32, total)
+	m.grads = make([]float32, total)
+	m.m1 = make([]float32, total)
+	m.m2 = make([]float32, total)
+	off := 0
+	r := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x666c75656e73)) // "fluens"
+	for _, l := range m.layers {
+		k := l.numParams()
+		l.bind(m.params[off:off+k], m.grads[off:off+k])
+		l.initWeights(r)
+		off += k
+	}
+	m.fnGather = m.gatherRange
+	m.fnAdam = m.adamRange
+	return m, nil
+}
+
+// Layers returns a copy of the hidden layers the model was built from.
+func (m *Model) Layers() []LayerSpec { return append([]LayerSpec(nil), m.specs...) }
+
+// Config returns the model's configuration with defaults filled in.
+func (m *Model) Config() Config { return m.cfg }
+
+// SetThreads changes the number of goroutines used by later calls.
+// Results do not depend on it.
+func (m *Model) SetThreads(n int) {
+	if n <= 0 {
+		n = 1
+	}
+	m.cfg.Threads = n
+	m.e.g = gemm.Gemm{Threads: n}
+}
+
+// ParamCount returns the number of trainable weights and biases.
+func (m *Model) ParamCount() int { return len(m.params) }
+
+// inSize is the number of input values per sample.
+func (m *Model) inSize() int { return m.cfg.InputH * m.cfg.InputW * m.cfg.InputC }
+
+// alloc prepares workspaces for batches of up to n samples.
+func (m *Model) alloc(n int) {
+	if n <= m.batch {
+		return
+	}
+	m.batch = n
+	m.xbuf = ensure(m.xbuf, n*m.inSize())
+	m.dlog = ensure(m.dlog, n*m.cfg.Classes)
+	for _, l := range m.layers {
+		l.alloc(n)
+	}
+}
+
+// begin starts the goroutines of one call.
+func (m *Model) begin() func() {
+	m.e.work = startWorkers(m.cfg.Threads)
+	return func() {
+		m.e.work.stop()
+		m.e.work = nil
+	}
+}
+
+// gather converts samples idx[lo:hi] of the current data to float32 in
+// [0, 1] (x/255) in xbuf.
+func (m *Model) gatherRange(lo, hi int) {
+	in := m.inSize()
+	const inv = 1.0 / 255
+	for i := lo; i < hi; i++ {
+		s := i
+		if m.curIdx != nil {
+			s = m.curIdx[i]
+		}
+		src := m.cur.X[s*in : (s+1)*in]
+		dst := m.xbuf[i*in : (i+1)*in]
+		for j, v := range src {
+			dst[j] = float32(v) * inv
+		}
+	}
+}
+
+// forward runs n samples from xbuf and returns the logits.
+func (m *Model) forward(n int, train bool) []float32 {
+	x := m.xbuf[:n*m.inSize()]
+	for _, l := range m.layers {
+		x = l.forward(x, n, train)
+	}
+	return x
+}
+
+// backward propagates the gradient of the loss with respect to the logits
+// (in dlog) and leaves the parameter gradients in grads.
+func (m *Model) backward(n int) {
+	dy := m.dlog[:n*m.cfg.Classes]
+	for i := len(m.layers) - 1; i >= m.first; i-- {
+		dy = m.layers[i].backward(dy, n)
+	}
+}
+
+// softmaxCE returns the mean softmax cross-entropy of n rows of logits
+// against labels and writes its gradient with respect to the logits,
+// (softmax − onehot)/n, into dlog. The log-sum-exp subtracts the row
+// maximum first, so large logits do not overflow.
+func softmaxCE(logits []float32, labels []uint8, n, classes int, dlog []float32) float64 {
+	var total float64
+	inv := 1 / float64(n)
+	for i := 0; i < n; i++ {
+		z := logits[i*classes : (i+1)*classes]
+		g := dlog[i*classes : (i+1)*classes]
+		mx := z[0]
+		for _, v := range z[1:] {
+			if v > mx {
+				mx = v
+			}
+		}
+		var sum float64
+		for j, v := range z {
+			e := math.Exp(float64(v - mx))
+			g[j] = float32(e)
+			sum += e
+		}
+		y := int(labels[i])
+		total += math.Log(sum) - float64(z[y]-mx)
+		scale := inv / sum
+		for j := range g {
+			g[j] = float32(float64(g[j]) * scale)
+		}
+		g[y] -= float32(inv)
+	}
+	return total * inv
+}
