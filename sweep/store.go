@@ -1,0 +1,206 @@
+package sweep
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Record is the result of one finished job, stored as <key>.json.
+type Record struct {
+	Key      string `json:"key"`
+	ModelID  string `json:"model_id"`
+	Spec     string `json:"spec"`
+	Family   string `json:"family"`
+	Depth    int    `json:"depth"`
+	Params   int    `json:"params"`
+	FLOPs    int64  `json:"flops"`
+	Mix      string `json:"mix"`
+	MixIndex int    `json:"mix_index"`
+	DataHash string `json:"data_hash"`
+	Seed     int64  `json:"seed"`
+	Hyper
+
+	TrainImages int `json:"train_images"`
+	TestImages  int `json:"test_images"`
+	// TrainLoss and TestAcc hold one value per epoch: the mean training
+	// loss of the epoch and the test accuracy after it.
+	TrainLoss []Float `json:"train_loss"`
+	TestAcc   []Float `json:"test_acc"`
+	// Accuracy is the final test accuracy; PerClass the accuracy of each
+	// label slot on the test set.
+	Accuracy Float   `json:"accuracy"`
+	PerClass []Float `json:"per_class"`
+	// Weights is the file name (in the store's jobs folder) of the saved
+	// weights, "" when they were not kept.
+	Weights string `json:"weights,omitempty"`
+
+	Engine  string    `json:"engine"`
+	Threads int       `json:"threads"`
+	Host    string    `json:"host"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Seconds float64   `json:"seconds"`
+}
+
+// Store is a result store: a folder holding jobs/<key>.json for every
+// finished job (and <key>.lock while it runs, <key>.safetensors when its
+// weights are kept).
+type Store struct {
+	Dir string
+}
+
+// JobsDir is the store's sub-folder of records.
+const JobsDir = "jobs"
+
+// OpenStore opens (creating it if needed) the result store in dir.
+func OpenStore(dir string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, JobsDir), 0o755); err != nil {
+		return nil, fmt.Errorf("sweep: result store: %w", err)
+	}
+	return &Store{Dir: dir}, nil
+}
+
+// ErrNoRecord is returned by Load for a job without a record.
+var ErrNoRecord = errors.New("no record")
+
+// ErrCorrupt is wrapped by the error of a record that does not parse or
+// does not belong to its key (a truncated or foreign file).
+var ErrCorrupt = errors.New("corrupt record")
+
+func (s *Store) path(key, ext string) string {
+	return filepath.Join(s.Dir, JobsDir, key+ext)
+}
+
+// Load reads the record of key. It returns an error wrapping ErrNoRecord
+// when there is none and one wrapping ErrCorrupt when the file is damaged.
+func (s *Store) Load(key string) (*Record, error) {
+	p := s.path(key, ".json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("sweep: %s: %w", p, ErrNoRecord)
+		}
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	return parseRecord(p, key, b)
+}
+
+func parseRecord(path, key string, b []byte) (*Record, error) {
+	var r Record
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("sweep: %s: %w: %v", path, ErrCorrupt, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("sweep: %s: %w: trailing data", path, ErrCorrupt)
+	}
+	switch {
+	case r.Key != key:
+		return nil, fmt.Errorf("sweep: %s: %w: holds key %.12s…", path, ErrCorrupt, r.Key)
+	case len(r.TestAcc) != r.Epochs || len(r.TrainLoss) != r.Epochs:
+		return nil, fmt.Errorf("sweep: %s: %w: %d epochs but %d losses and %d accuracies", path, ErrCorrupt, r.Epochs, len(r.TrainLoss), len(r.TestAcc))
+	case len(r.PerClass) == 0 || r.Spec == "" || r.Mix == "":
+		return nil, fmt.Errorf("sweep: %s: %w: missing fields", path, ErrCorrupt)
+	}
+	return &r, nil
+}
+
+// Put writes r as <r.Key>.json atomically: a temporary file in the same
+// folder, fsync, rename, fsync of the folder.
+func (s *Store) Put(r *Record) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("sweep: record %s: %w", r.Key, err)
+	}
+	return writeFileAtomic(s.path(r.Key, ".json"), append(b, '\n'))
+}
+
+// Records reads every record of the store, sorted by key. Damaged files
+// are skipped and reported in problems.
+func (s *Store) Records() (recs []*Record, problems []error, err error) {
+	dir := filepath.Join(s.Dir, JobsDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sweep: result store: %w", err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		key, ok := strings.CutSuffix(name, ".json")
+		if !ok || !isKey(key) {
+			continue
+		}
+		r, err := s.Load(key)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].Key < recs[j].Key })
+	return recs, problems, nil
+}
+
+func isKey(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// folder that is synced and renamed into place, then syncs the folder, so
+// path holds either its old content or all of data, never a part.
+func writeFileAtomic(path string, data []byte) (err error) {
+	return writeAtomic(path, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}
+
+func writeAtomic(path string, write func(f *os.File) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := write(f); err != nil {
+		return fmt.Errorf("sweep: %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sweep: %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sweep: %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync() // best effort: some file systems refuse to sync folders
+		d.Close()
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to path atomically (temporary file in the
+// same folder, fsync, rename). Commands use it for CSV and settings files.
+func WriteFileAtomic(path string, data []byte) error { return writeFileAtomic(path, data) }
