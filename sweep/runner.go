@@ -20,13 +20,13 @@ type EventKind int
 
 // The events a Runner reports.
 const (
-	Skipped EventKind = iota // the job already had a valid record
-	Corrupt                  // its record was damaged; the job runs again
-	Started                  // a worker took the job
-	Epoch                    // an epoch ended (Epoch, Loss set)
-	Finished                 // the record is written (Record set)
-	Failed                   // the job failed (Err set)
-	Busy                     // another process holds the job's lock
+	Skipped  EventKind = iota // the job already had a valid record
+	Corrupt                   // its record was damaged; the job runs again
+	Started                   // a worker took the job
+	Epoch                     // an epoch ended (Epoch, Loss set)
+	Finished                  // the record is written (Record set)
+	Failed                    // the job failed (Err set)
+	Busy                      // another process holds the job's lock
 )
 
 // Event reports progress of one job. Events are delivered one at a time.
