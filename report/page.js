@@ -1,0 +1,111 @@
+// fluens report: linked highlighting, tooltips, zoom toggle and, when the
+// page is served by `fluens serve`, reloading when a newer build exists.
+(function () {
+  'use strict';
+  var models = {};
+  var src = document.getElementById('fl-models');
+  (src ? JSON.parse(src.textContent || '[]') || [] : []).forEach(function (m) { models[m.id] = m; });
+
+  // Index every model element once, so highlighting touches only the few
+  // elements of one model.
+  var index = new Map();
+  var els = document.querySelectorAll('[data-model]');
+  for (var i = 0; i < els.length; i++) {
+    var id = els[i].getAttribute('data-model');
+    var list = index.get(id);
+    if (!list) { list = []; index.set(id, list); }
+    list.push(els[i]);
+  }
+
+  var tip = document.getElementById('fl-tip');
+  var body = document.body;
+  var hover = null, pinned = null;
+
+  function mark(id, cls, on) {
+    var list = index.get(id);
+    if (!list) return;
+    for (var i = 0; i < list.length; i++) {
+      var el = list[i];
+      el.classList.toggle(cls, on);
+      // Bring the model's marks to the front of their SVG group.
+      if (on && el instanceof SVGElement && el.parentNode && el.parentNode.lastElementChild !== el) {
+        el.parentNode.appendChild(el);
+      }
+    }
+  }
+  function refreshBody() { body.classList.toggle('fl-on', hover !== null || pinned !== null); }
+
+  function modelText(m) {
+    var lines = [m.s, m.f.toUpperCase() + ', depth ' + m.d + ', ' + m.p.toLocaleString('en') + ' parameters' + (m.fl ? ', ' + m.fl.toLocaleString('en') + ' FLOPs' : '')];
+    lines.push('accuracy per mix: ' + m.a.map(function (a) { return a === null ? '–' : a; }).join(' '));
+    lines.push('decay (slope) ' + m.sl + (m.ci ? ' 95% CI ' + m.ci : '') + ', r² ' + m.r2 + ', max accuracy ' + m.m + (m.n > 1 ? ', ' + m.n + ' seeds' : ''));
+    return lines.join('\n');
+  }
+  function showTip(text, ev) {
+    tip.textContent = text;
+    tip.hidden = false;
+    moveTip(ev);
+  }
+  function moveTip(ev) {
+    if (tip.hidden || !ev) return;
+    var x = ev.clientX + 14, y = ev.clientY + 14;
+    var r = tip.getBoundingClientRect();
+    if (x + r.width > window.innerWidth) x = Math.max(0, ev.clientX - r.width - 14);
+    if (y + r.height > window.innerHeight) y = Math.max(0, ev.clientY - r.height - 14);
+    tip.style.left = x + 'px';
+    tip.style.top = y + 'px';
+  }
+
+  function setHover(id, ev) {
+    if (id === hover) { moveTip(ev); return; }
+    if (hover !== null) mark(hover, 'hl', false);
+    hover = id;
+    if (id !== null) {
+      mark(id, 'hl', true);
+      var m = models[id];
+      showTip(m ? modelText(m) : id, ev);
+    }
+    refreshBody();
+  }
+
+  document.addEventListener('mouseover', function (ev) {
+    var t = ev.target;
+    var el = t && t.closest ? t.closest('[data-model],[data-tip]') : null;
+    if (el && el.hasAttribute('data-model')) { setHover(el.getAttribute('data-model'), ev); return; }
+    setHover(null, ev);
+    if (el) showTip(el.getAttribute('data-tip'), ev); else tip.hidden = true;
+  });
+  document.addEventListener('mousemove', moveTip);
+  document.addEventListener('click', function (ev) {
+    var t = ev.target;
+    var el = t && t.closest ? t.closest('[data-model]') : null;
+    var id = el ? el.getAttribute('data-model') : null;
+    if (pinned !== null) mark(pinned, 'pin', false);
+    pinned = (id === null || id === pinned) ? null : id;
+    if (pinned !== null) mark(pinned, 'pin', true);
+    refreshBody();
+  });
+
+  var zoom = document.getElementById('zoom-toggle');
+  if (zoom) {
+    var full = document.getElementById('maxacc-full'), zoomed = document.getElementById('maxacc-zoom');
+    var apply = function () { full.hidden = zoom.checked; zoomed.hidden = !zoom.checked; };
+    zoom.addEventListener('change', apply);
+    apply();
+  }
+
+  // Served by `fluens serve`: poll /version and reload when a newer build
+  // is there. Opened from disk, the page never touches the network.
+  var build = document.querySelector('meta[name="fluens-build"]');
+  if (build && (location.protocol === 'http:' || location.protocol === 'https:')) {
+    var mine = build.getAttribute('content');
+    var poll = function () {
+      fetch('version', { cache: 'no-store' }).then(function (r) { return r.ok ? r.text() : null; }).then(function (v) {
+        if (v && v.trim() !== mine) location.reload();
+      }).catch(function () {}).then(function () { setTimeout(poll, 2000); });
+    };
+    setTimeout(poll, 2000);
+  }
+
+  window.fluens = { index: index, highlight: setHover, pinned: function () { return pinned; } };
+})();
