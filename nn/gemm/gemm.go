@@ -14,7 +14,7 @@ type Gemm struct {
 // When beta is 0, C is not read (NaNs in C do not propagate).
 func (g Gemm) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	active().do(g.Threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil, false)
 }
 
 // SgemmBias computes C = op(A)·op(B) + bias, adding bias[j] to every
@@ -26,20 +26,7 @@ func (g Gemm) SgemmBias(transA, transB bool, m, n, k int, a []float32, lda int, 
 	if bias != nil && len(bias) < n {
 		panic("gemm: bias shorter than n")
 	}
-	naive(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		for j := range row {
-			v := row[j]
-			if bias != nil {
-				v += bias[j]
-			}
-			if relu && v < 0 {
-				v = 0
-			}
-			row[j] = v
-		}
-	}
+	active().do(g.Threads, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, bias, relu)
 }
 
 func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {

@@ -1,0 +1,54 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkSgemm times the sizes of the speed targets and the shapes that
+// training the study's networks uses (batch 512). Names are M×K×N; a "T"
+// marks a transposed operand as the layer uses it.
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		ta, tb  bool
+		m, k, n int
+	}{
+		{"512x784x512", false, false, 512, 784, 512},
+		{"512x512x256", false, false, 512, 512, 256},
+		{"1024x1024x1024", false, false, 1024, 1024, 1024},
+		{"512x784x10", false, false, 512, 784, 10},            // W1 forward
+		{"512x10x784_BT", false, true, 512, 10, 784},          // W1 input gradient
+		{"784x512x10_AT", true, false, 784, 512, 10},          // W1 weight gradient
+		{"512x784x512_BT", false, true, 512, 784, 512},        // W2 forward, weights out×in
+		{"401408x9x32", false, false, 512 * 784, 9, 32},       // W3 conv1, im2col
+		{"100352x288x64", false, false, 512 * 196, 288, 64},   // W3 conv2, im2col
+		{"288x100352x64_AT", true, false, 288, 512 * 196, 64}, // W3 conv2 weight gradient
+	} {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads=%d", s.name, th), func(b *testing.B) {
+				benchShape(b, s.ta, s.tb, s.m, s.k, s.n, th)
+			})
+		}
+	}
+}
+
+func benchShape(b *testing.B, ta, tb bool, m, k, n, threads int) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, y, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	lda, ldb := k, n
+	if ta {
+		lda = m
+	}
+	if tb {
+		ldb = k
+	}
+	g := Gemm{Threads: threads}
+	g.Sgemm(ta, tb, m, n, k, 1, x, lda, y, ldb, 0, c, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		g.Sgemm(ta, tb, m, n, k, 1, x, lda, y, ldb, 0, c, n)
+	}
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

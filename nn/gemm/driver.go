@@ -1,0 +1,374 @@
+package gemm
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// minFlopsPerThread is the work below which one more goroutine does not pay
+// for its start-up and the barrier between passes (about 20 µs of work).
+const minFlopsPerThread = 1 << 21
+
+// call holds the state of one product: its arguments, the packed panels and
+// the partition of C among threads. Calls are pooled so that packing
+// buffers are reused and a steady stream of products does not allocate.
+type call struct {
+	kn             *kernel
+	ta, tb         bool
+	m, n, k        int
+	alpha          float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	bias           []float32
+	threads        int
+	splitRows      bool
+	jc, nc, pc, kc int
+	flags          int
+	phase          int // phasePackB or phaseCompute
+
+	packB []float32   // kc×nc block of B, in nr-column panels
+	ws    []workspace // one per thread
+	wg    sync.WaitGroup
+}
+
+// workspace is one thread's packed block of A and its edge tiles.
+type workspace struct {
+	packA []float32
+	tile  []float32 // mr×nr tile for partial blocks of C
+	tbias []float32 // nr biases for partial blocks
+	_     [64]byte  // keep workspaces on separate cache lines
+}
+
+const (
+	phasePackB = iota
+	phaseCompute
+)
+
+var callPool = sync.Pool{New: func() any { return new(call) }}
+
+// workItem asks a worker to run thread t of a call's current phase.
+type workItem struct {
+	c *call
+	t int
+}
+
+var (
+	workMu  sync.Mutex
+	workers int
+	workCh  = make(chan workItem)
+)
+
+// ensureWorkers makes sure at least n worker goroutines wait on workCh.
+// Workers live for the rest of the program, parked when idle.
+func ensureWorkers(n int) {
+	workMu.Lock()
+	for workers < n {
+		workers++
+		go func() {
+			for w := range workCh {
+				w.c.run(w.t)
+				w.c.wg.Done()
+			}
+		}()
+	}
+	workMu.Unlock()
+}
+
+// parallel runs the current phase on every thread of c and waits.
+func (c *call) parallel() {
+	c.wg.Add(c.threads - 1)
+	for t := 1; t < c.threads; t++ {
+		workCh <- workItem{c, t}
+	}
+	c.run(0)
+	c.wg.Wait()
+}
+
+func (c *call) run(t int) {
+	if c.phase == phasePackB {
+		c.packBPart(t)
+	} else {
+		c.compute(t)
+	}
+}
+
+// do computes C = alpha·op(A)·op(B) + beta·C, then adds bias (if not nil)
+// and applies ReLU (if relu), with kernel kn on up to threads goroutines.
+// Arguments have been checked.
+func (kn *kernel) do(threads int, ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32, relu bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		epilogue(m, n, c, ldc, bias, relu)
+		return
+	}
+	if beta != 0 && beta != 1 {
+		scaleC(m, n, beta, c, ldc)
+		beta = 1
+	}
+
+	cl := callPool.Get().(*call)
+	cl.kn, cl.ta, cl.tb, cl.m, cl.n, cl.k, cl.alpha = kn, ta, tb, m, n, k, alpha
+	cl.a, cl.b, cl.c, cl.lda, cl.ldb, cl.ldc, cl.bias = a, b, c, lda, ldb, ldc, bias
+
+	// Threads: never more than the work pays for, nor than there are
+	// tiles to share. K is never split, so every element of C is summed in
+	// the same order whatever the number of threads.
+	if threads < 1 {
+		threads = 1
+	}
+	if w := int(2 * float64(m) * float64(n) * float64(k) / minFlopsPerThread); threads > w {
+		threads = max(w, 1)
+	}
+	rowTiles := (m + kn.mr - 1) / kn.mr
+	colTiles := (n + kn.nr - 1) / kn.nr
+	cl.splitRows = rowTiles >= colTiles || rowTiles >= 4*threads
+	if cl.splitRows {
+		threads = min(threads, rowTiles)
+	} else {
+		threads = min(threads, colTiles)
+	}
+	cl.threads = threads
+	if threads > 1 {
+		ensureWorkers(threads - 1)
+	}
+	for len(cl.ws) < threads {
+		cl.ws = append(cl.ws, workspace{})
+	}
+
+	// Split K evenly into passes of at most kn.kc.
+	passes := (k + kn.kc - 1) / kn.kc
+	kcs := (k + passes - 1) / passes
+	for jc := 0; jc < n; jc += kn.nc {
+		cl.jc, cl.nc = jc, min(kn.nc, n-jc)
+		for pc := 0; pc < k; pc += kcs {
+			cl.pc, cl.kc = pc, min(kcs, k-pc)
+			cl.flags = 0
+			if pc > 0 || beta != 0 {
+				cl.flags |= flagAccumulate
+			}
+			if pc+cl.kc == k {
+				if bias != nil {
+					cl.flags |= flagBias
+				}
+				if relu {
+					cl.flags |= flagReLU
+				}
+			}
+			panels := (cl.nc + kn.nr - 1) / kn.nr
+			cl.packB = grow(cl.packB, panels*kn.nr*cl.kc)
+			cl.phase = phasePackB
+			cl.parallel()
+			cl.phase = phaseCompute
+			cl.parallel()
+		}
+	}
+	cl.a, cl.b, cl.c, cl.bias = nil, nil, nil, nil
+	callPool.Put(cl)
+}
+
+// grow returns s resliced to n elements, reallocating (64-byte aligned) if
+// its capacity is short.
+func grow(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	buf := make([]float32, n+16)
+	off := 0
+	if r := uintptr(unsafe.Pointer(&buf[0])) % 64; r != 0 {
+		off = int(64-r) / 4
+	}
+	return buf[off : off+n : off+n]
+}
+
+// part returns the t-th of parts near-equal contiguous shares of [0, n).
+func part(n, parts, t int) (lo, hi int) {
+	return t * n / parts, (t + 1) * n / parts
+}
+
+// packBPart packs this thread's share of the nr-column panels of the
+// current kc×nc block of op(B).
+func (c *call) packBPart(t int) {
+	nr := c.kn.nr
+	panels := (c.nc + nr - 1) / nr
+	lo, hi := part(panels, c.threads, t)
+	for p := lo; p < hi; p++ {
+		j0 := c.jc + p*nr
+		w := min(nr, c.n-j0)
+		dst := c.packB[p*nr*c.kc : (p+1)*nr*c.kc]
+		if c.tb {
+			// op(B)[q][j] = b[j*ldb+q]
+			for j := 0; j < w; j++ {
+				src := c.b[(j0+j)*c.ldb+c.pc : (j0+j)*c.ldb+c.pc+c.kc]
+				for q, v := range src {
+					dst[q*nr+j] = v
+				}
+			}
+			if w < nr {
+				for q := 0; q < c.kc; q++ {
+					clear(dst[q*nr+w : q*nr+nr])
+				}
+			}
+		} else {
+			for q := 0; q < c.kc; q++ {
+				row := (c.pc + q) * c.ldb
+				d := dst[q*nr : q*nr+nr]
+				copy(d, c.b[row+j0:row+j0+w])
+				clear(d[w:])
+			}
+		}
+	}
+}
+
+// packA packs rows [i0, i0+mc) of the current kc-deep slice of op(A) into
+// mr-row panels, scaled by alpha, zero-padding the last panel.
+func (c *call) packA(dst []float32, i0, mc int) {
+	mr, kc, pc := c.kn.mr, c.kc, c.pc
+	alpha := c.alpha
+	for ip := 0; ip < mc; ip += mr {
+		h := min(mr, mc-ip)
+		d := dst[ip*kc : ip*kc+mr*kc]
+		if c.ta {
+			// op(A)[i][q] = a[q*lda+i]: each step is contiguous.
+			for q := 0; q < kc; q++ {
+				s := (pc+q)*c.lda + i0 + ip
+				src := c.a[s : s+h]
+				dd := d[q*mr : q*mr+mr]
+				if alpha == 1 {
+					copy(dd, src)
+				} else {
+					for i, v := range src {
+						dd[i] = alpha * v
+					}
+				}
+				clear(dd[h:])
+			}
+		} else {
+			for i := 0; i < h; i++ {
+				s := (i0+ip+i)*c.lda + pc
+				src := c.a[s : s+kc]
+				if alpha == 1 {
+					for q, v := range src {
+						d[q*mr+i] = v
+					}
+				} else {
+					for q, v := range src {
+						d[q*mr+i] = alpha * v
+					}
+				}
+			}
+			for i := h; i < mr; i++ {
+				for q := 0; q < kc; q++ {
+					d[q*mr+i] = 0
+				}
+			}
+		}
+	}
+}
+
+// compute runs thread t's share of the current pass: for each block of its
+// rows, pack A, then sweep the panels of B (each panel stays in L1 while
+// the mr-row panels of A stream from L2).
+func (c *call) compute(t int) {
+	kn := c.kn
+	mr, nr, kc := kn.mr, kn.nr, c.kc
+	panels := (c.nc + nr - 1) / nr
+	r0, r1 := 0, c.m
+	p0, p1 := 0, panels
+	if c.splitRows {
+		lo, hi := part((c.m+mr-1)/mr, c.threads, t)
+		r0, r1 = lo*mr, min(hi*mr, c.m)
+	} else {
+		p0, p1 = part(panels, c.threads, t)
+	}
+	if r0 >= r1 || p0 >= p1 {
+		return
+	}
+	ws := &c.ws[t]
+	// Rows per block: near-equal blocks of at most kn.mc rows, in whole tiles.
+	rows := r1 - r0
+	blocks := (rows + kn.mc - 1) / kn.mc
+	mcb := ((rows+blocks-1)/blocks + mr - 1) / mr * mr
+	ws.packA = grow(ws.packA, mcb*kc)
+	ws.tile = grow(ws.tile, mr*nr)
+	ws.tbias = grow(ws.tbias, nr)
+
+	var bias *float32
+	for ic := r0; ic < r1; ic += mcb {
+		mc := min(mcb, r1-ic)
+		c.packA(ws.packA, ic, mc)
+		for p := p0; p < p1; p++ {
+			j := c.jc + p*nr
+			w := min(nr, c.n-j)
+			bp := &c.packB[p*nr*kc]
+			if c.flags&flagBias != 0 {
+				if w == nr {
+					bias = &c.bias[j]
+				} else {
+					copy(ws.tbias, c.bias[j:j+w])
+					clear(ws.tbias[w:])
+					bias = &ws.tbias[0]
+				}
+			}
+			for ir := 0; ir < mc; ir += mr {
+				h := min(mr, mc-ir)
+				ap := &ws.packA[ir*kc]
+				off := (ic+ir)*c.ldc + j
+				if h == mr && w == nr {
+					kn.fn(kc, ap, bp, &c.c[off], c.ldc, bias, c.flags)
+					continue
+				}
+				// Edge tile: run the kernel on a full tile and copy back.
+				tile := ws.tile
+				if c.flags&flagAccumulate != 0 {
+					for i := 0; i < h; i++ {
+						copy(tile[i*nr:i*nr+w], c.c[off+i*c.ldc:off+i*c.ldc+w])
+					}
+				}
+				kn.fn(kc, ap, bp, &tile[0], nr, bias, c.flags)
+				for i := 0; i < h; i++ {
+					copy(c.c[off+i*c.ldc:off+i*c.ldc+w], tile[i*nr:i*nr+w])
+				}
+			}
+		}
+	}
+}
+
+// scaleC sets C = beta·C (C = 0 when beta is 0, ignoring NaNs in C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// epilogue adds bias per column and applies ReLU (used when K is 0).
+func epilogue(m, n int, c []float32, ldc int, bias []float32, relu bool) {
+	if bias == nil && !relu {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			v := row[j]
+			if bias != nil {
+				v += bias[j]
+			}
+			if relu && v < 0 {
+				v = 0
+			}
+			row[j] = v
+		}
+	}
+}

@@ -1,0 +1,327 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// eachPath runs f once per kernel path this CPU supports, forcing it.
+func eachPath(t *testing.T, f func(t *testing.T)) {
+	for _, p := range Paths() {
+		t.Run(p, func(t *testing.T) {
+			restore, ok := forceKernel(p)
+			if !ok {
+				t.Fatalf("cannot force path %s", p)
+			}
+			defer restore()
+			if Kernel() != p {
+				t.Fatalf("Kernel() = %s, want %s", Kernel(), p)
+			}
+			f(t)
+		})
+	}
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = r.Float32()*2 - 1
+	}
+	return s
+}
+
+// closeEnough compares with a tolerance that grows with the depth k of the
+// sums (values are in [-1, 1), so |sum| ≤ k).
+func closeEnough(t *testing.T, what string, got, want []float32, k int) {
+	t.Helper()
+	tol := 1e-5 * float64(k+4)
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); !(d <= tol) {
+			t.Fatalf("%s: element %d = %g, want %g (|diff| %g > %g)", what, i, got[i], want[i], d, tol)
+		}
+	}
+}
+
+type shape struct {
+	ta, tb        bool
+	m, n, k       int
+	lda, ldb, ldc int
+}
+
+func (s shape) String() string {
+	return fmt.Sprintf("ta=%v tb=%v %dx%dx%d ld=%d,%d,%d", s.ta, s.tb, s.m, s.k, s.n, s.lda, s.ldb, s.ldc)
+}
+
+func (s shape) operands(r *rand.Rand) (a, b, c []float32) {
+	ar, ac := s.m, s.k
+	if s.ta {
+		ar, ac = ac, ar
+	}
+	br, bc := s.k, s.n
+	if s.tb {
+		br, bc = bc, br
+	}
+	return randSlice(r, max(ar*s.lda-s.lda+ac, 0)), randSlice(r, max(br*s.ldb-s.ldb+bc, 0)), randSlice(r, max(s.m*s.ldc-s.ldc+s.n, 0))
+}
+
+func randShape(r *rand.Rand, maxDim int) shape {
+	s := shape{ta: r.IntN(2) == 1, tb: r.IntN(2) == 1, m: 1 + r.IntN(maxDim), n: 1 + r.IntN(maxDim), k: 1 + r.IntN(maxDim)}
+	pad := func() int {
+		if r.IntN(2) == 0 {
+			return 0
+		}
+		return 1 + r.IntN(5)
+	}
+	s.lda, s.ldb, s.ldc = s.k+pad(), s.n+pad(), s.n+pad()
+	if s.ta {
+		s.lda = s.m + pad()
+	}
+	if s.tb {
+		s.ldb = s.k + pad()
+	}
+	return s
+}
+
+func TestSgemmRandom(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		trials := 300
+		if testing.Short() {
+			trials = 100
+		}
+		for trial := 0; trial < trials; trial++ {
+			s := randShape(r, 70)
+			a, b, c := s.operands(r)
+			alpha := []float32{1, 0.5, -2}[r.IntN(3)]
+			beta := []float32{0, 1, 0.25}[r.IntN(3)]
+			want := slices.Clone(c)
+			naive(s.ta, s.tb, s.m, s.n, s.k, alpha, a, s.lda, b, s.ldb, beta, want, s.ldc)
+			got := slices.Clone(c)
+			Gemm{Threads: 1 + r.IntN(3)}.Sgemm(s.ta, s.tb, s.m, s.n, s.k, alpha, a, s.lda, b, s.ldb, beta, got, s.ldc)
+			closeEnough(t, fmt.Sprintf("%v alpha=%g beta=%g", s, alpha, beta), got, want, s.k)
+			// Padding between rows of C is never written.
+			for i := 0; i+1 < s.m; i++ {
+				for j := s.n; j < s.ldc; j++ {
+					if got[i*s.ldc+j] != c[i*s.ldc+j] {
+						t.Fatalf("%v: padding C[%d][%d] written", s, i, j)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmLarge covers several passes over K and several row blocks.
+func TestSgemmLarge(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, s := range []shape{
+			{false, false, 301, 67, 530, 530, 67, 67},
+			{true, true, 97, 130, 611, 97, 611, 131},
+			{false, true, 1, 300, 700, 700, 700, 300},
+			{true, false, 300, 1, 700, 300, 1, 1},
+		} {
+			a, b, c := s.operands(r)
+			want := slices.Clone(c)
+			naive(s.ta, s.tb, s.m, s.n, s.k, 1, a, s.lda, b, s.ldb, 1, want, s.ldc)
+			Gemm{Threads: 2}.Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, s.lda, b, s.ldb, 1, c, s.ldc)
+			closeEnough(t, s.String(), c, want, s.k)
+		}
+	})
+}
+
+func TestSgemmBetaZeroIgnoresNaN(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, k := range []int{0, 3, 40} {
+			s := shape{false, false, 13, 21, k, k, 21, 21}
+			a, b, _ := s.operands(r)
+			c := make([]float32, 13*21)
+			for i := range c {
+				c[i] = float32(math.NaN())
+			}
+			want := make([]float32, len(c))
+			naive(false, false, 13, 21, k, 1, a, k, b, 21, 0, want, 21)
+			Gemm{}.Sgemm(false, false, 13, 21, k, 1, a, k, b, 21, 0, c, 21)
+			closeEnough(t, s.String(), c, want, k)
+		}
+	})
+}
+
+func TestSgemmBias(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for trial := 0; trial < 150; trial++ {
+			s := randShape(r, 70)
+			if trial%10 == 0 {
+				s.k = 300 + r.IntN(300) // several passes over K
+				if s.ta {
+					s.lda = s.m
+				} else {
+					s.lda = s.k
+				}
+				if s.tb {
+					s.ldb = s.k
+				}
+			}
+			a, b, c := s.operands(r)
+			var bias []float32
+			if r.IntN(4) != 0 {
+				bias = randSlice(r, s.n)
+			}
+			relu := r.IntN(2) == 1
+			want := slices.Clone(c)
+			naive(s.ta, s.tb, s.m, s.n, s.k, 1, a, s.lda, b, s.ldb, 0, want, s.ldc)
+			for i := 0; i < s.m; i++ {
+				for j := 0; j < s.n; j++ {
+					v := want[i*s.ldc+j]
+					if bias != nil {
+						v += bias[j]
+					}
+					if relu && v < 0 {
+						v = 0
+					}
+					want[i*s.ldc+j] = v
+				}
+			}
+			got := slices.Clone(c)
+			Gemm{Threads: 1 + r.IntN(3)}.SgemmBias(s.ta, s.tb, s.m, s.n, s.k, a, s.lda, b, s.ldb, bias, relu, got, s.ldc)
+			closeEnough(t, fmt.Sprintf("%v bias=%v relu=%v", s, bias != nil, relu), got, want, s.k)
+			if relu {
+				for i := 0; i < s.m; i++ {
+					for j := 0; j < s.n; j++ {
+						if got[i*s.ldc+j] < 0 {
+							t.Fatalf("%v: ReLU left %g", s, got[i*s.ldc+j])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestThreadsBitIdentical checks that the number of threads does not change
+// a single bit of the result (K is never split).
+func TestThreadsBitIdentical(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, s := range []shape{
+			{false, false, 203, 150, 333, 333, 150, 150},
+			{true, false, 37, 410, 290, 37, 410, 410}, // split over columns
+			{false, true, 512, 10, 784, 784, 784, 10}, // a dense layer's forward pass
+			{true, false, 784, 10, 512, 784, 10, 10},  // its weight gradient
+			{false, false, 9000, 32, 9, 9, 32, 32},    // im2col of a 3×3 convolution
+		} {
+			a, b, c0 := s.operands(r)
+			bias := randSlice(r, s.n)
+			var ref []float32
+			for _, th := range []int{1, 2, 3} {
+				c := slices.Clone(c0)
+				Gemm{Threads: th}.Sgemm(s.ta, s.tb, s.m, s.n, s.k, 0.75, a, s.lda, b, s.ldb, 1, c, s.ldc)
+				cb := make([]float32, len(c))
+				Gemm{Threads: th}.SgemmBias(s.ta, s.tb, s.m, s.n, s.k, a, s.lda, b, s.ldb, bias, true, cb, s.ldc)
+				c = append(c, cb...)
+				if ref == nil {
+					ref = c
+					continue
+				}
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+						t.Fatalf("%v: %d threads: C[%d] = %g, 1 thread gave %g", s, th, i, c[i], ref[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestNoAllocations(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		m, n, k := 150, 140, 300
+		a, b, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
+		bias := randSlice(r, n)
+		for _, th := range []int{1, 2} {
+			g := Gemm{Threads: th}
+			allocs := testing.AllocsPerRun(20, func() {
+				g.Sgemm(false, true, m, n, k, 1, a, k, b, k, 0.5, c, n)
+				g.SgemmBias(true, false, m, n, k, a, m, b, n, bias, true, c, n)
+			})
+			if allocs != 0 {
+				t.Errorf("%d threads: %v allocations per call, want 0", th, allocs)
+			}
+		}
+	})
+}
+
+func TestArgumentChecks(t *testing.T) {
+	a := make([]float32, 6)
+	for name, f := range map[string]func(){
+		"negative":   func() { Gemm{}.Sgemm(false, false, -1, 2, 3, 1, a, 3, a, 2, 0, a, 2) },
+		"short lda":  func() { Gemm{}.Sgemm(false, false, 2, 2, 3, 1, a, 2, a, 2, 0, a, 2) },
+		"short A":    func() { Gemm{}.Sgemm(false, false, 3, 2, 3, 1, a, 3, a, 2, 0, a, 2) },
+		"short bias": func() { Gemm{}.SgemmBias(false, false, 2, 2, 3, a, 3, a, 2, a[:1], false, a, 2) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func TestSelfTestPasses(t *testing.T) {
+	for _, k := range append(slices.Clone(amd64Kernels), generic) {
+		if err := selfTest(k); err != nil {
+			t.Errorf("%s: %v", k.name, err)
+		}
+	}
+}
+
+// TestBrokenKernelFallsBack checks that a kernel failing its self-test is
+// not chosen, and that the reason is recorded.
+func TestBrokenKernelFallsBack(t *testing.T) {
+	broken := &kernel{name: "broken", mr: 4, nr: 4, kc: 64, mc: 64, nc: 256,
+		fn: func(k int, a, b, c *float32, ldc int, bias *float32, flags int) {
+			kernGeneric(k, a, b, c, ldc, bias, flags)
+			*c += 1 // one wrong element per tile
+		}}
+	saved := amd64Kernels
+	defer func() { amd64Kernels = saved }()
+	amd64Kernels = append([]*kernel{broken}, saved...)
+	k, info := choose("")
+	if k == broken {
+		t.Fatal("broken kernel chosen")
+	}
+	if !strings.Contains(info, "broken disabled: self-test") {
+		t.Errorf("info %q does not record why", info)
+	}
+	k, info = choose("broken")
+	if k != generic || !strings.Contains(info, "failed its self-test") {
+		t.Errorf("forcing a broken kernel: got %s, %q", k.name, info)
+	}
+}
+
+func TestChooseOverride(t *testing.T) {
+	if k, info := choose("generic"); k != generic || !strings.Contains(info, "forced") {
+		t.Errorf("generic: got %s (%q)", k.name, info)
+	}
+	if k, info := choose("nonsense"); !strings.Contains(info, "not available") || k == nil {
+		t.Errorf("nonsense: got %q", info)
+	}
+	for _, p := range Paths() {
+		if k, _ := choose(p); k.name != p {
+			t.Errorf("forcing %s chose %s", p, k.name)
+		}
+	}
+	if !strings.HasPrefix(KernelInfo(), Kernel()) {
+		t.Errorf("KernelInfo %q does not start with Kernel %q", KernelInfo(), Kernel())
+	}
+}

@@ -1,0 +1,218 @@
+// Command asmgen generates the amd64 micro-kernels of package gemm with avo
+// (github.com/mmcloughlin/avo).
+//
+// One parameterised generator writes both kernels, so that the AVX-512 kernel
+// (which cannot run on every development machine) shares every line of logic
+// with the AVX2 kernel that the tests exercise; only the vector width, the
+// number of rows of the register tile and the way the element of A is
+// broadcast differ.
+//
+// Run through go generate in package gemm:
+//
+//	go run ./internal/asmgen -out kern_amd64.s -stubs kern_amd64.go
+//
+// The micro-kernel follows the BLIS design (Van Zee & van de Geijn, "BLIS: A
+// Framework for Rapidly Instantiating BLAS Functionality", ACM TOMS 41(3),
+// 2015; Goto & van de Geijn, "Anatomy of High-Performance Matrix
+// Multiplication", ACM TOMS 34(3), 2008): an MR×NR block of C is held in
+// vector registers while rank-1 updates stream a packed MR-row panel of A and
+// a packed NR-column panel of B.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// Flag bits of the kernels' flags argument; package gemm mirrors them.
+const (
+	flagAccumulate = 1 // add the product to C instead of overwriting C
+	flagBias       = 2 // then add bias[j] to column j
+	flagReLU       = 4 // then replace negative values by zero
+)
+
+// unroll is how many rank-1 updates one trip of the main loop does.
+const unroll = 4
+
+// spec describes one micro-kernel.
+type spec struct {
+	name  string
+	doc   string
+	width int // float32 lanes per vector register (8 for YMM, 16 for ZMM)
+	mr    int // rows of the register tile
+	nv    int // vectors per row of the tile (NR = nv·width)
+	vec   func() reg.VecVirtual
+	bcst  bool       // FMA with an embedded broadcast of A's element (EVEX)
+	zero  func(r Op) // sets a vector register to zero
+	isa   string
+}
+
+func main() {
+	specs := []spec{
+		{
+			name: "kernAVX2", width: 8, mr: 6, nv: 2, isa: "AVX2+FMA",
+			vec:  func() reg.VecVirtual { return YMM() },
+			zero: func(r Op) { VXORPS(r, r, r) },
+		},
+		{
+			name: "kernAVX512", width: 16, mr: 14, nv: 2, bcst: true, isa: "AVX-512F",
+			vec:  func() reg.VecVirtual { return ZMM() },
+			zero: func(r Op) { VPXORD(r, r, r) },
+		},
+	}
+	for _, s := range specs {
+		generate(s)
+	}
+	Generate()
+}
+
+func generate(s spec) {
+	nr := s.nv * s.width
+	vbytes := 4 * s.width
+	TEXT(s.name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, bias *float32, flags int)")
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s computes a %d×%d block of C with %s.", s.name, s.mr, nr, s.isa),
+		fmt.Sprintf("a is a packed panel of k steps of %d rows, b a packed panel of k steps of %d columns;", s.mr, nr),
+		"c points at the block's top-left element, ldc is C's row stride in elements.",
+		"flags: 1 accumulate into C, 2 add bias[0:NR] per column, 4 apply ReLU.",
+	)
+
+	k := Load(Param("k"), GP64())
+	pa := Load(Param("a"), GP64())
+	pb := Load(Param("b"), GP64())
+
+	acc := make([][]reg.VecVirtual, s.mr)
+	for i := range acc {
+		acc[i] = make([]reg.VecVirtual, s.nv)
+		for v := range acc[i] {
+			acc[i][v] = s.vec()
+			s.zero(acc[i][v])
+		}
+	}
+	bv := make([]reg.VecVirtual, s.nv)
+	for v := range bv {
+		bv[v] = s.vec()
+	}
+	var t reg.VecVirtual
+	if !s.bcst {
+		t = s.vec()
+	}
+
+	// step emits one rank-1 update reading step u of the current position.
+	step := func(u int) {
+		for v := 0; v < s.nv; v++ {
+			VMOVUPS(Mem{Base: pb, Disp: 4 * (u*nr + v*s.width)}, bv[v])
+		}
+		for i := 0; i < s.mr; i++ {
+			am := Mem{Base: pa, Disp: 4 * (u*s.mr + i)}
+			if s.bcst {
+				for v := 0; v < s.nv; v++ {
+					VFMADD231PS_BCST(am, bv[v], acc[i][v])
+				}
+			} else {
+				VBROADCASTSS(am, t)
+				for v := 0; v < s.nv; v++ {
+					VFMADD231PS(t, bv[v], acc[i][v])
+				}
+			}
+		}
+	}
+
+	Comment(fmt.Sprintf("Main loop: %d rank-1 updates per trip.", unroll))
+	n := GP64()
+	MOVQ(k, n)
+	SHRQ(U8(bitsOf(unroll)), n)
+	JZ(LabelRef("tail"))
+	Label("loop")
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	ADDQ(U32(4*unroll*s.mr), pa)
+	ADDQ(U32(4*unroll*nr), pb)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+
+	Label("tail")
+	ANDQ(U32(unroll-1), k)
+	JZ(LabelRef("epilogue"))
+	Label("tailloop")
+	step(0)
+	ADDQ(U32(4*s.mr), pa)
+	ADDQ(U32(4*nr), pb)
+	DECQ(k)
+	JNZ(LabelRef("tailloop"))
+
+	Label("epilogue")
+	flags := Load(Param("flags"), GP64())
+	pc := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	row := GP64()
+
+	Comment("C += acc when accumulating.")
+	TESTQ(U32(flagAccumulate), flags)
+	JZ(LabelRef("nobeta"))
+	MOVQ(pc, row)
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nv; v++ {
+			VADDPS(Mem{Base: row, Disp: v * vbytes}, acc[i][v], acc[i][v])
+		}
+		if i+1 < s.mr {
+			ADDQ(ldc, row)
+		}
+	}
+	Label("nobeta")
+
+	Comment("Bias per column.")
+	TESTQ(U32(flagBias), flags)
+	JZ(LabelRef("nobias"))
+	pbias := Load(Param("bias"), GP64())
+	for v := 0; v < s.nv; v++ {
+		VMOVUPS(Mem{Base: pbias, Disp: v * vbytes}, bv[v])
+	}
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nv; v++ {
+			VADDPS(bv[v], acc[i][v], acc[i][v])
+		}
+	}
+	Label("nobias")
+
+	Comment("ReLU.")
+	TESTQ(U32(flagReLU), flags)
+	JZ(LabelRef("norelu"))
+	s.zero(bv[0])
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nv; v++ {
+			VMAXPS(bv[0], acc[i][v], acc[i][v])
+		}
+	}
+	Label("norelu")
+
+	Comment("Store the tile.")
+	MOVQ(pc, row)
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nv; v++ {
+			VMOVUPS(acc[i][v], Mem{Base: row, Disp: v * vbytes})
+		}
+		if i+1 < s.mr {
+			ADDQ(ldc, row)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+func bitsOf(n int) int {
+	b := 0
+	for 1<<b < n {
+		b++
+	}
+	if 1<<b != n {
+		panic("asmgen: unroll must be a power of two")
+	}
+	return b
+}

@@ -1,0 +1,282 @@
+package gemm
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"unsafe"
+)
+
+// Flag bits of a micro-kernel's flags argument (see internal/asmgen).
+const (
+	flagAccumulate = 1 // add the product to C instead of overwriting C
+	flagBias       = 2 // then add bias[j] to column j
+	flagReLU       = 4 // then replace negative values by zero
+)
+
+// kernelFunc computes one mr×nr block of C from a packed panel of A (k steps
+// of mr rows) and a packed panel of B (k steps of nr columns). c points at
+// the block's top-left element; ldc is C's row stride in elements; bias
+// points at nr column biases (read only with flagBias).
+type kernelFunc func(k int, a, b, c *float32, ldc int, bias *float32, flags int)
+
+// kernel is a micro-kernel and the blocking it is run with.
+//
+// Blocking follows Goto & van de Geijn (2008) and BLIS: the packed kc×nr
+// panel of B is reused by every mr-row panel of A and should stay in L1
+// (kc·nr·4 bytes, 16 KiB for AVX2 at kc = 256); the packed mc×kc block of A
+// is reused by every panel of B and should stay in L2 (mc·kc·4 bytes,
+// 144 KiB at mc = 144, well inside a 512 KiB L2); the kc×nc block of B lives
+// in L3 (nc = 4096: 4 MiB).
+type kernel struct {
+	name   string
+	mr, nr int
+	kc     int // depth of one pass (K is split evenly into ⌈K/kc⌉ passes)
+	mc     int // rows of A packed at a time
+	nc     int // columns of B packed at a time
+	fn     kernelFunc
+}
+
+// Paths that the FLUENS_GEMM environment variable may name.
+const (
+	PathAVX512  = "avx512"
+	PathAVX2    = "avx2"
+	PathGeneric = "generic"
+)
+
+var generic = &kernel{name: PathGeneric, mr: 4, nr: 4, kc: 256, mc: 128, nc: 4096, fn: kernGeneric}
+
+// amd64Kernels is filled in by kernel_amd64.go: the assembly kernels this
+// CPU supports, best first.
+var amd64Kernels []*kernel
+
+var (
+	selectOnce sync.Once
+	selected   *kernel
+	selectInfo string
+)
+
+// active returns the kernel that Sgemm uses, choosing it on first use.
+func active() *kernel {
+	selectOnce.Do(func() { selected, selectInfo = choose(os.Getenv("FLUENS_GEMM")) })
+	return selected
+}
+
+// KernelInfo names the micro-kernel in use and why it was chosen, e.g.
+// "avx2 6×16 (AVX-512F not available)". It runs the start-up self-test if it
+// has not yet run.
+func KernelInfo() string {
+	active()
+	return selectInfo
+}
+
+// Kernel returns the name of the path in use: "avx512", "avx2" or "generic".
+func Kernel() string { return active().name }
+
+// Paths lists the kernel paths this CPU can run, best first; "generic" is
+// always last.
+func Paths() []string {
+	var p []string
+	for _, k := range amd64Kernels {
+		p = append(p, k.name)
+	}
+	return append(p, PathGeneric)
+}
+
+// choose picks a kernel: the one forced by env if any (and available), else
+// the best available one that passes its self-test.
+func choose(env string) (*kernel, string) {
+	var notes []string
+	switch env {
+	case "":
+	case PathGeneric:
+		return generic, describe(generic, "forced by FLUENS_GEMM")
+	default:
+		for _, k := range amd64Kernels {
+			if k.name == env {
+				if err := selfTest(k); err != nil {
+					return generic, describe(generic, fmt.Sprintf("FLUENS_GEMM=%s failed its self-test: %v", env, err))
+				}
+				return k, describe(k, "forced by FLUENS_GEMM")
+			}
+		}
+		notes = append(notes, fmt.Sprintf("FLUENS_GEMM=%q not available on this CPU", env))
+	}
+	for _, k := range amd64Kernels {
+		if err := selfTest(k); err != nil {
+			notes = append(notes, fmt.Sprintf("%s disabled: %v", k.name, err))
+			continue
+		}
+		return k, describe(k, notes...)
+	}
+	if len(amd64Kernels) == 0 {
+		notes = append(notes, "no SIMD kernel for this CPU")
+	}
+	return generic, describe(generic, notes...)
+}
+
+func describe(k *kernel, notes ...string) string {
+	s := fmt.Sprintf("%s %d×%d", k.name, k.mr, k.nr)
+	for i, n := range notes {
+		if i == 0 {
+			s += " ("
+		} else {
+			s += "; "
+		}
+		s += n
+		if i == len(notes)-1 {
+			s += ")"
+		}
+	}
+	return s
+}
+
+// selfTest runs kernel k through the whole driver on fixed problems that
+// include edge tiles, several passes over K, transposes, alpha/beta, bias
+// and ReLU, and compares with the pure-Go kernel. A kernel that disagrees is
+// not used. (It cannot catch a kernel that crashes.)
+func selfTest(k *kernel) error {
+	type prob struct {
+		ta, tb      bool
+		m, n, kk    int
+		alpha, beta float32
+		bias, relu  bool
+	}
+	probs := []prob{
+		{false, false, 2*k.mr + 3, 2*k.nr + 5, 2*k.kc + 7, 1, 0, false, false},
+		{true, true, k.mr + 1, k.nr - 1, 9, 0.5, 2, false, false},
+		{false, true, 3 * k.mr, 3 * k.nr, 33, 1, 0, true, true},
+		{true, false, k.mr - 1, k.nr + 3, 5, 1, 0, true, false},
+	}
+	for pi, p := range probs {
+		ar, ac := p.m, p.kk
+		if p.ta {
+			ar, ac = ac, ar
+		}
+		br, bc := p.kk, p.n
+		if p.tb {
+			br, bc = bc, br
+		}
+		a := testData(ar*ac, 1+pi)
+		b := testData(br*bc, 100+pi)
+		bias := testData(p.n, 200+pi)
+		want := testData(p.m*p.n, 300+pi)
+		got := append([]float32(nil), want...)
+		for _, run := range []struct {
+			k *kernel
+			c []float32
+		}{{generic, want}, {k, got}} {
+			if p.bias || p.relu {
+				bb := bias
+				if !p.bias {
+					bb = nil
+				}
+				run.k.do(1, p.ta, p.tb, p.m, p.n, p.kk, 1, a, ac, b, bc, 0, run.c, p.n, bb, p.relu)
+			} else {
+				run.k.do(1, p.ta, p.tb, p.m, p.n, p.kk, p.alpha, a, ac, b, bc, p.beta, run.c, p.n, nil, false)
+			}
+		}
+		for i := range want {
+			d := want[i] - got[i]
+			if d < 0 {
+				d = -d
+			}
+			if d > 1e-3 || d != d {
+				return fmt.Errorf("self-test %d (%dx%dx%d): C[%d] = %g, want %g", pi, p.m, p.kk, p.n, i, got[i], want[i])
+			}
+		}
+	}
+	return nil
+}
+
+// testData returns n pseudo-random values in [-1, 1) from a fixed seed
+// (a 32-bit xorshift; Marsaglia, "Xorshift RNGs", J. Stat. Softw. 8(14), 2003).
+func testData(n, seed int) []float32 {
+	x := uint32(2463534242 + seed*7919)
+	s := make([]float32, n)
+	for i := range s {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		s[i] = float32(x>>8)/(1<<23) - 1
+	}
+	return s
+}
+
+// forceKernel makes Sgemm use the named path until the returned function is
+// called. Tests use it to cover every path the CPU supports.
+func forceKernel(name string) (restore func(), ok bool) {
+	active()
+	var k *kernel
+	if name == PathGeneric {
+		k = generic
+	}
+	for _, c := range amd64Kernels {
+		if c.name == name {
+			k = c
+		}
+	}
+	if k == nil {
+		return func() {}, false
+	}
+	old := selected
+	selected = k
+	return func() { selected = old }, true
+}
+
+// kernGeneric is the pure-Go micro-kernel: a 4×4 block of C.
+func kernGeneric(k int, a, b, c *float32, ldc int, bias *float32, flags int) {
+	const mr, nr = 4, 4
+	ap := unsafe.Slice(a, k*mr)
+	bp := unsafe.Slice(b, k*nr)
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := 0; p < k; p++ {
+		av := ap[p*mr : p*mr+mr : p*mr+mr]
+		bv := bp[p*nr : p*nr+nr : p*nr+nr]
+		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	acc := [mr][nr]float32{
+		{c00, c01, c02, c03},
+		{c10, c11, c12, c13},
+		{c20, c21, c22, c23},
+		{c30, c31, c32, c33},
+	}
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	var bs []float32
+	if flags&flagBias != 0 {
+		bs = unsafe.Slice(bias, nr)
+	}
+	for i := 0; i < mr; i++ {
+		row := cs[i*ldc : i*ldc+nr : i*ldc+nr]
+		for j := 0; j < nr; j++ {
+			v := acc[i][j]
+			if flags&flagAccumulate != 0 {
+				v += row[j]
+			}
+			if bs != nil {
+				v += bs[j]
+			}
+			if flags&flagReLU != 0 && v < 0 {
+				v = 0
+			}
+			row[j] = v
+		}
+	}
+}
