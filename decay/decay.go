@@ -93,7 +93,7 @@ type Model struct {
 	// holds the mean accuracy over seeds for each of them.
 	Mixes   []int
 	MeanAcc []float64
-	Fit           // of the mean curve
+	Fit             // of the mean curve
 	Curves  []Curve // one per seed, by seed
 
 	// SlopeMean is the mean of the per-seed slopes; SlopeLow and SlopeHigh
