@@ -51,6 +51,6 @@
 // each side, scaled so the 304 units span 28 pixels, and stroked with
 // anti-aliased lines 16 units wide (about 1.47 pixels) with round caps and
 // joins. Render computes each pixel's coverage by the union of the stroke
-// lines on an 8×8 grid of samples per pixel. How close it comes to the
+// lines, exactly along x, on 16 sample rows per pixel along y. How close it comes to the
 // official bitmaps' statistics is checked in render_test.go.
 package quickdraw
