@@ -18,10 +18,34 @@ func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("idx: %w", err)
 	}
+	if err := writeSynced(f, path, write); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("idx: %w", err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// writeNew creates path, which must not exist, and writes it through
+// write, synced. Export uses it inside its temporary folder, whose rename
+// makes the whole folder appear at once.
+func writeNew(path string, write func(w io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("idx: %w", err)
+	}
+	return writeSynced(f, path, write)
+}
+
+// writeSynced writes f through write, buffered, then fsyncs and closes it;
+// path names the destination in errors. f is closed in every case.
+func writeSynced(f *os.File, path string, write func(w io.Writer) error) (err error) {
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(f.Name())
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
@@ -40,10 +64,7 @@ func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("idx: %s: %w", path, err)
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("idx: %w", err)
-	}
-	return syncDir(filepath.Dir(path))
+	return nil
 }
 
 // syncDir fsyncs a folder so that the renames and creations in it last.

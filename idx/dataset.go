@@ -3,6 +3,7 @@ package idx
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 )
 
@@ -53,6 +54,12 @@ func (d Dataset) check() error {
 // WriteDir writes train and test into dir (which must exist) as the four
 // gzipped files of the MNIST layout, each atomically.
 func WriteDir(dir string, train, test Dataset) error {
+	return writeDir(dir, train, test, writeAtomic)
+}
+
+// writeDir writes the four files of an MNIST folder with put (writeAtomic
+// or writeNew).
+func writeDir(dir string, train, test Dataset, put func(string, func(io.Writer) error) error) error {
 	for _, s := range []struct {
 		d                   Dataset
 		images, labels, tag string
@@ -60,10 +67,11 @@ func WriteDir(dir string, train, test Dataset) error {
 		if err := s.d.check(); err != nil {
 			return fmt.Errorf("idx: %s set: %w", s.tag, err)
 		}
-		if err := WriteImages(filepath.Join(dir, s.images), Images{N: s.d.Len(), Rows: s.d.Rows, Cols: s.d.Cols, Pixels: s.d.Images}); err != nil {
+		ip, lp := filepath.Join(dir, s.images), filepath.Join(dir, s.labels)
+		if err := put(ip, encoder(ip, []int{s.d.Len(), s.d.Rows, s.d.Cols}, s.d.Images)); err != nil {
 			return err
 		}
-		if err := WriteLabels(filepath.Join(dir, s.labels), s.d.Labels); err != nil {
+		if err := put(lp, encoder(lp, []int{s.d.Len()}, s.d.Labels)); err != nil {
 			return err
 		}
 	}

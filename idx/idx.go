@@ -308,13 +308,20 @@ func EncodeLabels(w io.Writer, labels []uint8) error {
 
 // WriteFile writes an IDX file atomically (temporary file, fsync, rename),
 // gzipped when path ends in ".gz". The gzip stream carries no name and no
-// time, so the same data always gives the same bytes.
+// time, so the same data always gives the same bytes (level 6, the
+// default: level 9 is twenty times slower on drawings for 1% less).
 func WriteFile(path string, dims []int, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error {
+	return writeAtomic(path, encoder(path, dims, data))
+}
+
+// encoder returns a function that writes an IDX file, gzipped when path
+// ends in ".gz".
+func encoder(path string, dims []int, data []byte) func(w io.Writer) error {
+	return func(w io.Writer) error {
 		if !strings.HasSuffix(path, ".gz") {
 			return Encode(w, dims, data)
 		}
-		zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+		zw, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
 		if err != nil {
 			return err
 		}
@@ -322,7 +329,7 @@ func WriteFile(path string, dims []int, data []byte) error {
 			return err
 		}
 		return zw.Close()
-	})
+	}
 }
 
 // WriteImages writes an images file atomically, gzipped when path ends in ".gz".
