@@ -46,14 +46,22 @@
     tip.hidden = false;
     moveTip(ev);
   }
+  // The tooltip is placed in the next animation frame, so that reading its
+  // size never forces a layout inside the event handler.
+  var tipAt = null, tipFrame = 0;
+  function placeTip() {
+    tipFrame = 0;
+    if (tip.hidden || !tipAt) return;
+    var x = tipAt.x + 14, y = tipAt.y + 14;
+    var w = tip.offsetWidth, h = tip.offsetHeight;
+    if (x + w > window.innerWidth) x = Math.max(0, tipAt.x - w - 14);
+    if (y + h > window.innerHeight) y = Math.max(0, tipAt.y - h - 14);
+    tip.style.transform = 'translate(' + x + 'px,' + y + 'px)';
+  }
   function moveTip(ev) {
     if (tip.hidden || !ev) return;
-    var x = ev.clientX + 14, y = ev.clientY + 14;
-    var r = tip.getBoundingClientRect();
-    if (x + r.width > window.innerWidth) x = Math.max(0, ev.clientX - r.width - 14);
-    if (y + r.height > window.innerHeight) y = Math.max(0, ev.clientY - r.height - 14);
-    tip.style.left = x + 'px';
-    tip.style.top = y + 'px';
+    tipAt = { x: ev.clientX, y: ev.clientY };
+    if (!tipFrame) tipFrame = requestAnimationFrame(placeTip);
   }
 
   function setHover(id, ev) {
