@@ -19,12 +19,18 @@
 // An all-zero average (no ink at all) is defined to have entropy 0 and
 // variance 0 rather than dividing by zero.
 //
-// Direction: a convergent category's drawings agree, so its average keeps
-// a few sharp strokes over a mostly empty background: most pixels fall in
-// the lowest bins and the entropy is low. Its variance is low as well: the
-// ink covers few pixels. Rank sorts most convergent first, low before high,
-// for both measures; see the package tests for the evidence on the real
-// data.
+// Direction: low is convergent for both measures, and Rank puts the lowest
+// first. A convergent category's drawings agree, so its average keeps a few
+// sharp strokes over an empty background: most pixels fall in a few low
+// bins (low entropy) and little of the image is inked (low variance of the
+// max-normalized pixels). A divergent average is a wide blob of many grey
+// levels. Evidence on the 28 bitmap categories of the test data (all
+// drawings, see TestRankRealData): by entropy rainbow ranks 2nd and eye
+// 11th, dog 21st and cat 26th; by variance cat, bird and dog rank last
+// (the highest variance: 0.123, 0.121, 0.109) and rainbow 6th (0.048).
+// Clock does not rank convergent by entropy on this data (25th of 28): its
+// average is a sharp ring around a wide grey disc whose many grey levels
+// raise the entropy.
 //
 // Measures are named in a registry (Names, Lookup, Register) so that later
 // measures (autoencoder cost, swap-one-class) can join Rank and the CSV.
