@@ -20,6 +20,9 @@ type PrepareOptions struct {
 	Settings mix.Settings
 	// Convergent and Divergent, when given, replace the choice by measure.
 	Convergent, Divergent []string
+	// Categories limits the categories considered (nil: all of
+	// quickdraw.Categories()); those the source lacks are skipped.
+	Categories []string
 	// Workers bounds the categories read at once (≤ 0: GOMAXPROCS).
 	Workers int
 	// Force replaces an existing Out.
@@ -79,8 +82,12 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	cats := opt.Categories
+	if cats == nil {
+		cats = quickdraw.Categories()
+	}
 	var available []string
-	for _, c := range quickdraw.Categories() {
+	for _, c := range cats {
 		for _, f := range []quickdraw.Format{quickdraw.Bitmap, quickdraw.Simplified} {
 			ok, err := src.Has(ctx, c, f)
 			if err != nil {
@@ -93,8 +100,8 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 		}
 	}
 	if len(available) == 0 {
-		return nil, fmt.Errorf("quickdraw: source %s holds none of the %d QuickDraw categories (numpy_bitmap/<category>.npy or simplified/<category>.ndjson)",
-			src, len(quickdraw.Categories()))
+		return nil, fmt.Errorf("quickdraw: source %s holds none of the %d categories asked for (as numpy_bitmap/<category>.npy or simplified/<category>.ndjson)",
+			src, len(cats))
 	}
 	if len(opt.Convergent) > 0 {
 		if err := mix.CheckLists(opt.Convergent, opt.Divergent, available); err != nil {
