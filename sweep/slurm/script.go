@@ -138,10 +138,7 @@ var (
 // is run from (Dir, by Submit), so no path has to appear on an #SBATCH
 // line.
 func Script(o ScriptOptions) (string, error) {
-	name := o.JobName
-	if name == "" {
-		name = "fluens"
-	}
+	name := jobName(o.JobName)
 	switch {
 	case !safeName.MatchString(name):
 		return "", fmt.Errorf("slurm: job name %q: only letters, digits and _.+- are allowed", name)

@@ -58,7 +58,13 @@ func Queue(ctx context.Context) ([]Task, string, error) {
 // run runs a Slurm command and returns its standard output; a failure
 // carries the command's standard error.
 func run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return runIn(ctx, "", name, args...)
+}
+
+// runIn is run in directory dir ("" = the current one).
+func runIn(ctx context.Context, dir, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
