@@ -32,13 +32,25 @@ func Measure(ctx context.Context, src quickdraw.Source, category string, limit i
 		return Result{}, err
 	}
 	defer r.Close()
+	// Rows are added into 32-bit sums, flushed into 64-bit ones every
+	// 1<<20 rows (1<<20 × 255 < 1<<32), so any row count is exact.
 	var sum [quickdraw.Pixels]uint64
+	var part [quickdraw.Pixels]uint32
+	flush := func() {
+		for i, v := range part {
+			sum[i] += uint64(v)
+		}
+		clear(part[:])
+	}
 	img := make([]byte, quickdraw.Pixels)
 	n := 0
 	for {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return Result{}, err
+			}
+			if n&(1<<20-1) == 0 {
+				flush()
 			}
 		}
 		err := r.Next(img)
@@ -48,11 +60,13 @@ func Measure(ctx context.Context, src quickdraw.Source, category string, limit i
 		if err != nil {
 			return Result{}, err
 		}
-		for i, v := range img {
-			sum[i] += uint64(v)
+		img := img[:quickdraw.Pixels]
+		for i := range part {
+			part[i] += uint32(img[i])
 		}
 		n++
 	}
+	flush()
 	if err := r.Close(); err != nil {
 		return Result{}, fmt.Errorf("measure: %s: %w", category, err)
 	}
@@ -76,72 +90,66 @@ func Measure(ctx context.Context, src quickdraw.Source, category string, limit i
 // MeasureAll measures every category of categories that the source holds
 // (as bitmaps or strokes), skipping the others, with up to workers
 // categories in flight at once (workers ≤ 0: runtime.GOMAXPROCS). Results
-// come in the order of categories whatever the number of workers. progress,
-// if not nil, is called after each category (from one goroutine at a time)
-// with the number done and the total to do.
+// come in the order of categories whatever the number of workers; a
+// category given twice is an error. progress, if not nil, is called after
+// each category, skipped or not (from one goroutine at a time), with the
+// number done and len(categories). The first error, in the order of
+// categories, stops the work and is returned.
 func MeasureAll(ctx context.Context, src quickdraw.Source, categories []string, limit int, workers int, progress func(done, total int)) ([]Result, error) {
 	seen := make(map[string]bool, len(categories))
-	var todo []string
 	for _, c := range categories {
 		if seen[c] {
 			return nil, fmt.Errorf("measure: category %q given twice", c)
 		}
 		seen[c] = true
-		var ok bool
-		for _, f := range []quickdraw.Format{quickdraw.Bitmap, quickdraw.Simplified} {
-			has, err := src.Has(ctx, c, f)
-			if err != nil {
-				return nil, err
-			}
-			if has {
-				ok = true
-				break
-			}
-		}
-		if ok {
-			todo = append(todo, c)
-		}
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	results := make([]Result, len(todo))
-	errs := make([]error, len(todo))
+	results := make([]Result, len(categories))
+	errs := make([]error, len(categories))
+	missing := make([]bool, len(categories))
 	jobs := make(chan int)
 	var mu sync.Mutex
 	done := 0
 	var wg sync.WaitGroup
-	for range min(workers, max(1, len(todo))) {
+	for range min(workers, max(1, len(categories))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i], errs[i] = Measure(ctx, src, todo[i], limit)
+				results[i], errs[i] = Measure(ctx, src, categories[i], limit)
+				if errors.Is(errs[i], quickdraw.ErrNoCategory) {
+					missing[i], errs[i] = true, nil
+				}
 				if errs[i] != nil {
 					cancel()
 				}
 				mu.Lock()
 				done++
 				if progress != nil {
-					progress(done, len(todo))
+					progress(done, len(categories))
 				}
 				mu.Unlock()
 			}
 		}()
 	}
+	fed := 0
 feed:
-	for i := range todo {
+	for i := range categories {
 		select {
 		case jobs <- i:
+			fed++
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(jobs)
 	wg.Wait()
-	// Report the first real failure in category order, not a cancellation it caused.
+	// Report the first real failure in category order, not a
+	// cancellation that it caused.
 	var first error
 	for _, err := range errs {
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -154,13 +162,14 @@ feed:
 	if first != nil {
 		return nil, first
 	}
-	if err := ctx.Err(); err != nil && len(todo) > 0 {
-		// Cancelled by the caller before every job was fed.
-		for i := range todo {
-			if results[i].Average == nil {
-				return nil, err
-			}
+	if fed < len(categories) {
+		return nil, ctx.Err()
+	}
+	out := make([]Result, 0, len(categories))
+	for i, r := range results {
+		if !missing[i] {
+			out = append(out, r)
 		}
 	}
-	return results, nil
+	return out, nil
 }

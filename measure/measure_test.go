@@ -101,15 +101,15 @@ func TestMeasureAll(t *testing.T) {
 	cats := []string{"zigzag", "rainbow", "ant", "cat", "The Mona Lisa", "eye"}
 	var calls []int
 	one, err := MeasureAll(ctx, src, cats, 200, 1, func(done, total int) {
-		if total != 5 {
-			t.Errorf("progress total %d, want 5", total)
+		if total != 6 {
+			t.Errorf("progress total %d, want 6", total)
 		}
 		calls = append(calls, done)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(calls, []int{1, 2, 3, 4, 5}) {
+	if !slices.Equal(calls, []int{1, 2, 3, 4, 5, 6}) {
 		t.Errorf("progress calls %v", calls)
 	}
 	four, err := MeasureAll(ctx, src, cats, 200, 4, nil)

@@ -2,8 +2,13 @@ package quickdraw
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
+
+// ErrNoCategory is wrapped by the error Images returns when the source holds
+// the category in neither format.
+var ErrNoCategory = errors.New("category not in source")
 
 // ImageReader streams 28×28 drawings, one row of 784 bytes at a time
 // (row-major, 0 = background, 255 = ink).
@@ -21,7 +26,8 @@ type ImageReader interface {
 // Images returns the first limit drawings of a category as 28×28 images
 // (all when limit ≤ 0): the official bitmaps where the source has them,
 // otherwise the simplified strokes drawn with Render. The returned Format
-// says which.
+// says which. A category the source lacks gives an error wrapping
+// ErrNoCategory.
 func Images(ctx context.Context, src Source, category string, limit int) (ImageReader, Format, error) {
 	ok, err := src.Has(ctx, category, Bitmap)
 	if err != nil {
@@ -39,8 +45,8 @@ func Images(ctx context.Context, src Source, category string, limit int) (ImageR
 		return nil, Simplified, err
 	}
 	if !ok {
-		return nil, Bitmap, fmt.Errorf("quickdraw: %s: category %q has neither %s nor %s",
-			src, category, Bitmap.relPath(category), Simplified.relPath(category))
+		return nil, Bitmap, fmt.Errorf("quickdraw: %s: category %q has neither %s nor %s: %w",
+			src, category, Bitmap.relPath(category), Simplified.relPath(category), ErrNoCategory)
 	}
 	sr, err := src.Strokes(ctx, category, limit)
 	if err != nil {

@@ -3,6 +3,7 @@ package quickdraw
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -146,7 +147,7 @@ func TestImages(t *testing.T) {
 		}
 	}
 	_, _, err = Images(ctx, src, "zigzag", 1)
-	if err == nil || !strings.Contains(err.Error(), "numpy_bitmap/zigzag.npy nor simplified/zigzag.ndjson") {
+	if !errors.Is(err, ErrNoCategory) || !strings.Contains(err.Error(), "numpy_bitmap/zigzag.npy nor simplified/zigzag.ndjson") {
 		t.Errorf("zigzag: %v", err)
 	}
 }
