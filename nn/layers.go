@@ -79,8 +79,10 @@ type dense struct {
 	in, out        int
 	relu, needDx   bool
 	w, b, dw, db   []float32
+	dwt            []float32 // dWᵀ workspace for narrow layers
 	x, y, dx, dy   []float32
 	n              int
+	masked         bool // the next layer applies the ReLU mask
 	fnMask, fnBias func(lo, hi int)
 }
 
@@ -109,8 +111,15 @@ func (l *dense) tensors(prefix string) []tensorInfo {
 	return []tensorInfo{{prefix + ".weight", []int{l.in, l.out}}, {prefix + ".bias", []int{l.out}}}
 }
 
+// narrow is the widest dense layer whose weight gradient is computed
+// transposed.
+const narrow = 32
+
 func (l *dense) alloc(n int) {
 	l.y = ensure(l.y, n*l.out)
+	if l.out <= narrow && l.in > l.out {
+		l.dwt = ensure(l.dwt, l.in*l.out)
+	}
 	if l.needDx {
 		l.dx = ensure(l.dx, n*l.in)
 	}
@@ -125,12 +134,24 @@ func (l *dense) forward(x []float32, n int, train bool) []float32 {
 
 func (l *dense) backward(dy []float32, n int) []float32 {
 	l.dy, l.n = dy[:n*l.out], n
-	if l.relu {
+	if l.relu && !l.masked {
 		l.e.work.run(len(l.dy), 1<<14, l.fnMask)
 	}
 	// dW = xᵀ·dz: one product over the whole batch (K = n), so the sum over
-	// samples never depends on the number of threads.
-	l.e.g.Sgemm(true, false, l.in, l.out, n, 1, l.x, l.in, l.dy, l.out, 0, l.dw, l.out)
+	// samples never depends on the number of threads. For a narrow layer
+	// (the output layer) dWᵀ = dzᵀ·x packs the wide input as B, which is
+	// cheaper, and is transposed back.
+	if l.dwt != nil {
+		l.e.g.Sgemm(true, false, l.out, l.in, n, 1, l.dy, l.out, l.x, l.in, 0, l.dwt, l.in)
+		for i := 0; i < l.in; i++ {
+			row := l.dw[i*l.out : (i+1)*l.out]
+			for j := range row {
+				row[j] = l.dwt[j*l.in+i]
+			}
+		}
+	} else {
+		l.e.g.Sgemm(true, false, l.in, l.out, n, 1, l.x, l.in, l.dy, l.out, 0, l.dw, l.out)
+	}
 	l.e.work.run(l.out, 64, l.fnBias)
 	if !l.needDx {
 		return nil
@@ -181,19 +202,20 @@ const colCap = 1 << 21
 // before, the rest after, as TensorFlow does), followed by ReLU. It runs as
 // im2col + GEMM: each output pixel's k·k·C receptive field becomes one row
 // of a matrix whose product with the (k·k·C)×F weights is the NHWC output.
-// The im2col rows carry a trailing 1 so that the weight-gradient product
-// also yields the bias gradient.
+// The backward pass builds the transposed im2col matrix with an extra row
+// of ones, so that one product yields the weight and bias gradients.
 type conv struct {
-	e                *engine
-	h, w, c, f, k    int
-	pad, kk, ld      int
-	needDx           bool
-	wb, dwb          []float32 // [W (kk×f); b (f)]
-	x, y, dx, dy     []float32
-	col              []float32
-	chunk            int
-	n, s0, cn        int
-	fnCol, fnIm, fnM func(lo, hi int)
+	e                        *engine
+	h, w, c, f, k            int
+	pad, kk, ld              int
+	needDx                   bool
+	masked                   bool      // the next layer applies the ReLU mask
+	wb, dwb                  []float32 // [W (kk×f); b (f)]
+	x, y, dx, dy             []float32
+	col                      []float32
+	chunk                    int
+	n, s0, cn                int
+	fnCol, fnColT, fnIm, fnM func(lo, hi int)
 }
 
 func newConv(e *engine, h, w, c, f, k int, needDx bool) *conv {
@@ -201,6 +223,7 @@ func newConv(e *engine, h, w, c, f, k int, needDx bool) *conv {
 	l.kk = k * k * c
 	l.ld = l.kk + 1
 	l.fnCol = l.im2colRange
+	l.fnColT = l.im2colTRange
 	l.fnIm = l.col2imRange
 	l.fnM = l.maskRange
 	return l
@@ -230,13 +253,7 @@ func (l *conv) alloc(n int) {
 	}
 	per := l.h * l.w * l.ld
 	l.chunk = max(1, min(n, colCap/per))
-	old := len(l.col)
 	l.col = ensure(l.col, l.chunk*per)
-	if len(l.col) != old || old == 0 {
-		for r := 0; r < l.chunk*l.h*l.w; r++ {
-			l.col[r*l.ld+l.kk] = 1
-		}
-	}
 }
 
 func (l *conv) forward(x []float32, n int, train bool) []float32 {
@@ -255,22 +272,23 @@ func (l *conv) forward(x []float32, n int, train bool) []float32 {
 func (l *conv) backward(dy []float32, n int) []float32 {
 	hw := l.h * l.w
 	l.dy, l.n = dy[:n*hw*l.f], n
-	l.e.work.run(len(l.dy), 1<<14, l.fnM)
+	if !l.masked {
+		l.e.work.run(len(l.dy), 1<<14, l.fnM)
+	}
 	w := l.wb[:l.kk*l.f]
-	single := n <= l.chunk
 	for s0 := 0; s0 < n; s0 += l.chunk {
 		l.s0, l.cn = s0, min(l.chunk, n-s0)
-		if !single {
-			l.e.work.run(l.cn, 1, l.fnCol)
-		}
 		rows := l.cn * hw
+		// The transposed im2col matrix [colᵀ; 1ᵀ] (ld × rows) makes the
+		// weight gradient a product without transposes, which packs faster.
+		l.e.work.run(l.cn, 1, l.fnColT)
 		dz := l.dy[s0*hw*l.f : (s0*hw+rows)*l.f]
 		var beta float32
 		if s0 > 0 {
 			beta = 1
 		}
-		// [dW; db] += [col 1]ᵀ·dz, K = the chunk's rows: never split.
-		l.e.g.Sgemm(true, false, l.ld, l.f, rows, 1, l.col, l.ld, dz, l.f, beta, l.dwb, l.f)
+		// [dW; db] += [colᵀ; 1ᵀ]·dz, K = the chunk's rows: never split.
+		l.e.g.Sgemm(false, false, l.ld, l.f, rows, 1, l.col, rows, dz, l.f, beta, l.dwb, l.f)
 		if l.needDx {
 			l.e.g.Sgemm(false, true, rows, l.kk, l.f, 1, dz, l.f, w, l.f, 0, l.col, l.ld)
 			l.e.work.run(l.cn, 1, l.fnIm)
@@ -303,12 +321,76 @@ func (l *conv) im2colRange(lo, hi int) {
 						clear(seg)
 						continue
 					}
+					if kc <= 16 {
+						for i := 0; i < a*c; i++ {
+							seg[i] = 0
+						}
+						copySmall(seg[a*c:b*c], src[(iy*w+x0+a)*c:(iy*w+x0+b)*c])
+						for i := b * c; i < kc; i++ {
+							seg[i] = 0
+						}
+						continue
+					}
 					clear(seg[:a*c])
 					copy(seg[a*c:b*c], src[(iy*w+x0+a)*c:(iy*w+x0+b)*c])
 					clear(seg[b*c:])
 				}
 			}
 		}
+	}
+}
+
+// im2colTRange fills the columns of samples lo..hi of the transposed
+// im2col matrix of the chunk: row (ky·k+kx)·C+ch holds, for every output
+// pixel, the input value under kernel tap (ky, kx) in channel ch; row kk
+// holds ones.
+func (l *conv) im2colTRange(lo, hi int) {
+	h, w, c, k, pad := l.h, l.w, l.c, l.k, l.pad
+	hw := h * w
+	rows := l.cn * hw
+	for s := lo; s < hi; s++ {
+		src := l.x[(l.s0+s)*hw*c : (l.s0+s+1)*hw*c]
+		base := s * hw
+		for ky := 0; ky < k; ky++ {
+			for kx := 0; kx < k; kx++ {
+				x0 := kx - pad
+				a, b := max(0, -x0), min(w, w-x0) // valid ox in [a, b)
+				for ch := 0; ch < c; ch++ {
+					row := l.col[((ky*k+kx)*c+ch)*rows+base : ((ky*k+kx)*c+ch)*rows+base+hw]
+					for oy := 0; oy < h; oy++ {
+						dst := row[oy*w : (oy+1)*w]
+						iy := oy + ky - pad
+						if iy < 0 || iy >= h || a >= b {
+							clear(dst)
+							continue
+						}
+						for ox := 0; ox < a; ox++ {
+							dst[ox] = 0
+						}
+						off := (iy*w+x0)*c + ch // may be negative; off+ox·c is not
+						for ox := a; ox < b; ox++ {
+							dst[ox] = src[off+ox*c]
+						}
+						for ox := b; ox < w; ox++ {
+							dst[ox] = 0
+						}
+					}
+				}
+			}
+		}
+		ones := l.col[l.kk*rows+base : l.kk*rows+base+hw]
+		for i := range ones {
+			ones[i] = 1
+		}
+	}
+}
+
+// copySmall is copy for a few elements, where calling memmove costs more
+// than the copy.
+func copySmall(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = v
 	}
 }
 
@@ -354,6 +436,7 @@ type pool struct {
 	h, w, c      int
 	oh, ow       int
 	needDx       bool
+	relu         bool // the input is a ReLU's output
 	idx          []int32
 	x, y, dx, dy []float32
 	fnFwd, fnBwd func(lo, hi int)
@@ -430,14 +513,28 @@ func (l *pool) backward(dy []float32, n int) []float32 {
 	return l.dx[:n*l.h*l.w*l.c]
 }
 
+// backwardRange routes each output's gradient to its window's maximum.
+// When the input came out of a ReLU (l.relu), a window whose maximum is
+// not positive passes no gradient: this is the ReLU's mask, applied here
+// so that the layer before needs no pass of its own.
 func (l *pool) backwardRange(lo, hi int) {
 	in, out := l.h*l.w*l.c, l.outSize()
 	for s := lo; s < hi; s++ {
 		dst := l.dx[s*in : (s+1)*in]
 		clear(dst)
 		g := l.dy[s*out : (s+1)*out]
-		for j, i := range l.idx[s*out : (s+1)*out] {
-			dst[i] = g[j]
+		y := l.y[s*out : (s+1)*out]
+		idx := l.idx[s*out : (s+1)*out]
+		if l.relu {
+			for j, i := range idx {
+				if y[j] > 0 {
+					dst[i] = g[j]
+				}
+			}
+		} else {
+			for j, i := range idx {
+				dst[i] = g[j]
+			}
 		}
 	}
 }

@@ -86,6 +86,17 @@ func New(layers []LayerSpec, cfg Config) (*Model, error) {
 		}
 	}
 	add(newDense(m.e, size, cfg.Classes, false, needDx()), "output")
+	// A pooling layer right after a ReLU applies the ReLU's gradient mask
+	// in its own backward pass.
+	for i := 1; i < len(m.layers); i++ {
+		p, ok := m.layers[i].(*pool)
+		if !ok || !p.needDx {
+			continue
+		}
+		if prev, ok := m.layers[i-1].(*conv); ok {
+			prev.masked, p.relu = true, true
+		}
+	}
 
 	total := 0
 	for _, l := range m.layers {
@@ -156,7 +167,6 @@ func (m *Model) begin() func() {
 // [0, 1] (x/255) in xbuf.
 func (m *Model) gatherRange(lo, hi int) {
 	in := m.inSize()
-	const inv = 1.0 / 255
 	for i := lo; i < hi; i++ {
 		s := i
 		if m.curIdx != nil {
@@ -165,10 +175,18 @@ func (m *Model) gatherRange(lo, hi int) {
 		src := m.cur.X[s*in : (s+1)*in]
 		dst := m.xbuf[i*in : (i+1)*in]
 		for j, v := range src {
-			dst[j] = float32(v) * inv
+			dst[j] = byteScale[v]
 		}
 	}
 }
+
+// byteScale maps a byte x to float32(x)·(1/255).
+var byteScale = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i) * (1.0 / 255)
+	}
+	return t
+}()
 
 // forward runs n samples from xbuf and returns the logits.
 func (m *Model) forward(n int, train bool) []float32 {
