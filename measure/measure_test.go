@@ -9,6 +9,8 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -382,4 +384,37 @@ func ExampleMeasureAll() {
 	}
 	ranked, _ := Rank(results, "entropy")
 	WriteCSV(os.Stdout, ranked)
+}
+
+// Measuring through an HTTP mirror of the test data gives the same results
+// as the folder, bitmaps and strokes alike, with parallel workers.
+func TestMeasureAllHTTP(t *testing.T) {
+	dir := testenv.QuickDraw(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	remote, err := quickdraw.Open(srv.URL, quickdraw.Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := openData(t)
+	cats := []string{"rainbow", "smiley face", "ant", "zigzag", "The Great Wall of China", "bee"}
+	for _, limit := range []int{50, 300} { // the second resumes the cached files
+		want, err := MeasureAll(context.Background(), local, cats, limit, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := MeasureAll(context.Background(), remote, cats, limit, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 5 || len(got) != len(want) {
+			t.Fatalf("%d results over HTTP, %d from the folder", len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.Category != w.Category || g.Format != w.Format || g.Drawings != w.Drawings || !slices.Equal(g.Average, w.Average) {
+				t.Errorf("limit %d: %s differs over HTTP", limit, w.Category)
+			}
+		}
+	}
 }
