@@ -109,6 +109,14 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 		}
 	}
 
+	// Given lists are loaded first, so that a label with too few drawings
+	// fails the run before the long measuring stage.
+	var b *mix.Bundle
+	if len(opt.Convergent) > 0 {
+		if b, err = mix.Build(ctx, src, opt.Convergent, opt.Divergent, s, opt.Workers, progress("load")); err != nil {
+			return nil, err
+		}
+	}
 	results, err := measure.MeasureAll(ctx, src, available, s.PerClass, opt.Workers, progress("measure"))
 	if err != nil {
 		return nil, err
@@ -117,18 +125,15 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	conv, div := opt.Convergent, opt.Divergent
-	if len(conv) == 0 {
-		conv, div, err = mix.Choose(ranked, s.PerClass)
+	if b == nil {
+		conv, div, err := mix.Choose(ranked, s.PerClass)
 		if err != nil {
 			return nil, err
 		}
 		logf("chose by %s among %d categories: convergent %q, divergent %q", s.Measure, len(ranked), conv, div)
-	}
-
-	b, err := mix.Build(ctx, src, conv, div, s, opt.Workers, progress("load"))
-	if err != nil {
-		return nil, err
+		if b, err = mix.Build(ctx, src, conv, div, s, opt.Workers, progress("load")); err != nil {
+			return nil, err
+		}
 	}
 	b.Measures = ranked
 	if err := Export(opt.Out, b, ExportOptions{Force: opt.Force, Progress: progress("export")}); err != nil {

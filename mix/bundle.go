@@ -90,7 +90,7 @@ func (s Set) Len() int { return len(s.Labels) }
 // otherwise), splits each label's drawings into train and test with a
 // shuffle seeded by s.Seed and the label's name, and returns the bundle of
 // the len(conv)+1 mixes. workers labels load at once (1 when ≤ 0);
-// progress, if not nil, is called after each label with the count done.
+// progress, if not nil, is called after each label loaded with the count done.
 // The result does not depend on workers.
 func Build(ctx context.Context, src quickdraw.Source, conv, div []string, s Settings, workers int, progress func(done, total int)) (*Bundle, error) {
 	if err := s.Check(); err != nil {
@@ -123,6 +123,7 @@ func Build(ctx context.Context, src quickdraw.Source, conv, div []string, s Sett
 				labels[i], errs[i] = loadLabel(ctx, src, names[i], s)
 				if errs[i] != nil {
 					cancel()
+					continue
 				}
 				mu.Lock()
 				done++
