@@ -27,9 +27,10 @@ const (
 // image (row-major, 0 = background, 255 = ink), the way the official
 // numpy_bitmap files are made from the simplified strokes (see the package
 // documentation for the geometry and how close it gets). Each pixel's value
-// is round(255 × the fraction of the pixel covered by the union of the
-// stroke lines); the fraction is exact along x and sampled on 16 rows per
-// pixel along y. It panics if len(img) < 784.
+// is round(255 × coverage): each stroke covers the fraction of the pixel
+// inside the union of its line segments (exact along x, sampled on 16 rows
+// per pixel along y), and strokes are composited in order as cairo does,
+// c ← c + s·(1 − c). It panics if len(img) < 784.
 func Render(d Drawing, img []byte) {
 	if len(img) < Pixels {
 		panic("quickdraw: Render: image shorter than 784 bytes")
@@ -46,8 +47,10 @@ type span struct{ a, b float64 }
 
 // renderer holds, for each sample row, the intervals the strokes cover.
 type renderer struct {
-	rows [Side * renderSS][]span
-	cov  [Pixels]float64
+	rows   [Side * renderSS][]span
+	lo, hi int             // sample rows touched by the current stroke
+	stroke [Pixels]float64 // coverage of the current stroke
+	cov    [Pixels]float64 // coverage of the strokes so far
 }
 
 func (r *renderer) render(d Drawing, img []byte) {
@@ -71,20 +74,38 @@ func (r *renderer) render(d Drawing, img []byte) {
 	pt := func(s Stroke, k int) (float64, float64) {
 		return (float64(s.X[k]) + offX) * scale, (float64(s.Y[k]) + offY) * scale
 	}
+	// Each stroke is the union of its segments' capsules (one cairo
+	// stroke() call); strokes are then composited one over the other as
+	// cairo's OVER operator does: c ← c + s·(1 − c).
 	for _, s := range d.Strokes {
+		r.lo, r.hi = len(r.rows), -1
 		if len(s.X) == 1 {
 			x, y := pt(s, 0)
 			r.capsule(x, y, x, y, rad)
-			continue
 		}
 		for k := 1; k < len(s.X); k++ {
 			x0, y0 := pt(s, k-1)
 			x1, y1 := pt(s, k)
 			r.capsule(x0, y0, x1, y1, rad)
 		}
+		r.flushStroke()
+	}
+	for i, c := range r.cov {
+		img[i] = uint8(math.Round(255 * min(1, c)))
+	}
+}
+
+// flushStroke turns the spans of one stroke into pixel coverage and
+// composites it over the coverage so far.
+func (r *renderer) flushStroke() {
+	if r.hi < r.lo {
+		return
 	}
 	const w = 1.0 / renderSS // weight of one sample row
-	for iy, row := range r.rows {
+	pyLo, pyHi := r.lo/renderSS, r.hi/renderSS
+	clear(r.stroke[pyLo*Side : (pyHi+1)*Side])
+	for iy := r.lo; iy <= r.hi; iy++ {
+		row := r.rows[iy]
 		if len(row) == 0 {
 			continue
 		}
@@ -97,7 +118,7 @@ func (r *renderer) render(d Drawing, img []byte) {
 			}
 			return 0
 		})
-		cov := r.cov[(iy/renderSS)*Side:][:Side]
+		cov := r.stroke[(iy/renderSS)*Side:][:Side]
 		a, b := row[0].a, row[0].b
 		for _, s := range row[1:] {
 			if s.a <= b {
@@ -108,9 +129,11 @@ func (r *renderer) render(d Drawing, img []byte) {
 			a, b = s.a, s.b
 		}
 		addSpan(cov, a, b, w)
+		r.rows[iy] = row[:0]
 	}
-	for i, c := range r.cov {
-		img[i] = uint8(math.Round(255 * min(1, c)))
+	for i := pyLo * Side; i < (pyHi+1)*Side; i++ {
+		s := min(1, r.stroke[i])
+		r.cov[i] += s * (1 - r.cov[i])
 	}
 }
 
@@ -192,6 +215,7 @@ func (r *renderer) capsule(x0, y0, x1, y1, rad float64) {
 		}
 		if a < b {
 			r.rows[iy] = append(r.rows[iy], span{a, b})
+			r.lo, r.hi = min(r.lo, iy), max(r.hi, iy)
 		}
 	}
 }
