@@ -45,12 +45,18 @@
 // # Rasterizer
 //
 // Render draws simplified strokes the way the official numpy_bitmap files
-// were made, as published by the dataset's maintainers in issue #19 of the
-// dataset's repository (the vector_to_raster function, drawn with cairo):
-// the drawing is centred in the 256-unit square, padded by 16 + 8 units on
-// each side, scaled so the 304 units span 28 pixels, and stroked with
-// anti-aliased lines 16 units wide (about 1.47 pixels) with round caps and
-// joins. Render computes each pixel's coverage by the union of the stroke
-// lines, exactly along x, on 16 sample rows per pixel along y. How close it comes to the
-// official bitmaps' statistics is checked in render_test.go.
+// were made, following the function the dataset's maintainers published in
+// issue #19 of the dataset's repository (comment 402247262,
+// vector_to_raster, drawn with cairo): the drawing is centred in the
+// 256-unit square, padded by 16 + 8 units on each side, scaled so the 304
+// units span 28 pixels, and stroked with anti-aliased lines 16 units wide
+// (about 1.47 pixels) with round caps and joins, one stroke after the
+// other. Render computes each stroke's exact coverage along x on 16 sample
+// rows per pixel, and composites the strokes as cairo's OVER does.
+//
+// Against the 28 categories that have official bitmaps in the test data,
+// rendered strokes give a mean ink per image (Σ pixel/255) of 129.2 against
+// 131.1 (−1.4%), 218.5 non-zero pixels against 220.4 (−0.9%) and a mean
+// bounding box of 23.60×21.40 pixels against 23.52×21.20; line widths of 15
+// and 17 units would give −6.5% and +3.5% ink (render_test.go).
 package quickdraw

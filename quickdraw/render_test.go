@@ -46,7 +46,7 @@ func (s imgStats) mean() imgStats {
 // so only statistics can agree. Measured (line 16 units, as published):
 // ink 129.2 vs 131.1 (−1.4%), non-zero 218.5 vs 220.4 (−0.9%), box
 // 23.60×21.40 vs 23.52×21.20 pixels; about the sampling error of 25
-// drawings × 28 categories. Line widths 15 and 17 give ink −6.6% and +3.4%.
+// drawings × 28 categories. Line widths 15 and 17 give ink −6.5% and +3.5%.
 func TestRenderMatchesBitmapStatistics(t *testing.T) {
 	src, err := Open(testenv.QuickDraw(t), Options{})
 	if err != nil {
