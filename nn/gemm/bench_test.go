@@ -52,3 +52,19 @@ func benchShape(b *testing.B, ta, tb bool, m, k, n, threads int) {
 	}
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkKernel times each micro-kernel alone on panels that stay in L1:
+// the ceiling that the blocked product can approach.
+func BenchmarkKernel(b *testing.B) {
+	for _, kn := range append(append([]*kernel(nil), amd64Kernels...), generic) {
+		b.Run(kn.name, func(b *testing.B) {
+			const k = 256
+			r := rand.New(rand.NewPCG(1, 2))
+			a, y, c := randSlice(r, k*kn.mr), randSlice(r, k*kn.nr), make([]float32, kn.mr*kn.nr)
+			for i := 0; i < b.N; i++ {
+				kn.fn(k, &a[0], &y[0], &c[0], kn.nr, nil, 0)
+			}
+			b.ReportMetric(2*float64(k*kn.mr*kn.nr)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
