@@ -213,6 +213,7 @@ type conv struct {
 	wb, dwb                  []float32 // [W (kk×f); b (f)]
 	x, y, dx, dy             []float32
 	col                      []float32
+	chw                      []float32 // the chunk's input as channel planes
 	chunk                    int
 	n, s0, cn                int
 	fnCol, fnColT, fnIm, fnM func(lo, hi int)
@@ -254,6 +255,9 @@ func (l *conv) alloc(n int) {
 	per := l.h * l.w * l.ld
 	l.chunk = max(1, min(n, colCap/per))
 	l.col = ensure(l.col, l.chunk*per)
+	if l.c > 1 {
+		l.chw = ensure(l.chw, l.chunk*l.h*l.w*l.c)
+	}
 }
 
 func (l *conv) forward(x []float32, n int, train bool) []float32 {
@@ -343,20 +347,33 @@ func (l *conv) im2colRange(lo, hi int) {
 // im2colTRange fills the columns of samples lo..hi of the transposed
 // im2col matrix of the chunk: row (ky·k+kx)·C+ch holds, for every output
 // pixel, the input value under kernel tap (ky, kx) in channel ch; row kk
-// holds ones.
+// holds ones. Each sample is first transposed to channel planes, so that
+// every row segment is a shifted copy of a plane's row.
 func (l *conv) im2colTRange(lo, hi int) {
 	h, w, c, k, pad := l.h, l.w, l.c, l.k, l.pad
 	hw := h * w
 	rows := l.cn * hw
 	for s := lo; s < hi; s++ {
 		src := l.x[(l.s0+s)*hw*c : (l.s0+s+1)*hw*c]
+		planes := src
+		if c > 1 {
+			planes = l.chw[s*hw*c : (s+1)*hw*c]
+			for p := 0; p < hw; p++ {
+				px := src[p*c : p*c+c]
+				for ch, v := range px {
+					planes[ch*hw+p] = v
+				}
+			}
+		}
 		base := s * hw
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
 				x0 := kx - pad
 				a, b := max(0, -x0), min(w, w-x0) // valid ox in [a, b)
 				for ch := 0; ch < c; ch++ {
-					row := l.col[((ky*k+kx)*c+ch)*rows+base : ((ky*k+kx)*c+ch)*rows+base+hw]
+					r := ((ky*k+kx)*c + ch) * rows
+					row := l.col[r+base : r+base+hw]
+					plane := planes[ch*hw : (ch+1)*hw]
 					for oy := 0; oy < h; oy++ {
 						dst := row[oy*w : (oy+1)*w]
 						iy := oy + ky - pad
@@ -367,10 +384,7 @@ func (l *conv) im2colTRange(lo, hi int) {
 						for ox := 0; ox < a; ox++ {
 							dst[ox] = 0
 						}
-						off := (iy*w+x0)*c + ch // may be negative; off+ox·c is not
-						for ox := a; ox < b; ox++ {
-							dst[ox] = src[off+ox*c]
-						}
+						copySmall(dst[a:b], plane[iy*w+a+x0:iy*w+b+x0])
 						for ox := b; ox < w; ox++ {
 							dst[ox] = 0
 						}
@@ -430,14 +444,14 @@ func (l *conv) col2imRange(lo, hi int) {
 // ---- max-pooling ----
 
 // pool is 2×2 max-pooling with stride 2; odd trailing rows and columns
-// are dropped. It keeps the argmax of each window for the backward pass.
+// are dropped. The gradient goes to the first maximum of each window in
+// the order top-left, top-right, bottom-left, bottom-right.
 type pool struct {
 	e            *engine
 	h, w, c      int
 	oh, ow       int
 	needDx       bool
 	relu         bool // the input is a ReLU's output
-	idx          []int32
 	x, y, dx, dy []float32
 	fnFwd, fnBwd func(lo, hi int)
 }
@@ -457,9 +471,6 @@ func (l *pool) outSize() int                       { return l.oh * l.ow * l.c }
 
 func (l *pool) alloc(n int) {
 	l.y = ensure(l.y, n*l.outSize())
-	if cap(l.idx) < n*l.outSize() {
-		l.idx = make([]int32, n*l.outSize())
-	}
 	if l.needDx {
 		l.dx = ensure(l.dx, n*l.h*l.w*l.c)
 	}
@@ -477,27 +488,14 @@ func (l *pool) forwardRange(lo, hi int) {
 	for s := lo; s < hi; s++ {
 		src := l.x[s*in : (s+1)*in]
 		dst := l.y[s*out : (s+1)*out]
-		idx := l.idx[s*out : (s+1)*out]
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
 				p00 := ((2*oy)*w + 2*ox) * c
-				p01 := p00 + c
-				p10 := p00 + w*c
-				p11 := p10 + c
-				o := (oy*ow + ox) * c
-				for ch := 0; ch < c; ch++ {
-					bi, bv := p00+ch, src[p00+ch]
-					if v := src[p01+ch]; v > bv {
-						bi, bv = p01+ch, v
-					}
-					if v := src[p10+ch]; v > bv {
-						bi, bv = p10+ch, v
-					}
-					if v := src[p11+ch]; v > bv {
-						bi, bv = p11+ch, v
-					}
-					dst[o+ch] = bv
-					idx[o+ch] = int32(bi)
+				r0 := src[p00 : p00+2*c]
+				r1 := src[p00+w*c : p00+w*c+2*c]
+				o := dst[(oy*ow+ox)*c : (oy*ow+ox)*c+c]
+				for ch := range o {
+					o[ch] = max(max(r0[ch], r0[c+ch]), max(r1[ch], r1[c+ch]))
 				}
 			}
 		}
@@ -513,27 +511,46 @@ func (l *pool) backward(dy []float32, n int) []float32 {
 	return l.dx[:n*l.h*l.w*l.c]
 }
 
-// backwardRange routes each output's gradient to its window's maximum.
-// When the input came out of a ReLU (l.relu), a window whose maximum is
-// not positive passes no gradient: this is the ReLU's mask, applied here
-// so that the layer before needs no pass of its own.
+// backwardRange routes each output's gradient to the first maximum of its
+// window (found again by comparing the input with the output). When the
+// input came out of a ReLU (l.relu), a window whose maximum is not
+// positive passes no gradient: this is the ReLU's mask, applied here so
+// that the layer before needs no pass of its own.
 func (l *pool) backwardRange(lo, hi int) {
-	in, out := l.h*l.w*l.c, l.outSize()
+	h, w, c, oh, ow := l.h, l.w, l.c, l.oh, l.ow
+	in, out := h*w*c, oh*ow*c
 	for s := lo; s < hi; s++ {
+		src := l.x[s*in : (s+1)*in]
 		dst := l.dx[s*in : (s+1)*in]
-		clear(dst)
+		if h%2 != 0 || w%2 != 0 {
+			clear(dst) // rows and columns no window covers
+		}
 		g := l.dy[s*out : (s+1)*out]
 		y := l.y[s*out : (s+1)*out]
-		idx := l.idx[s*out : (s+1)*out]
-		if l.relu {
-			for j, i := range idx {
-				if y[j] > 0 {
-					dst[i] = g[j]
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				p00 := ((2*oy)*w + 2*ox) * c
+				r0 := src[p00 : p00+2*c]
+				r1 := src[p00+w*c : p00+w*c+2*c]
+				d0 := dst[p00 : p00+2*c]
+				d1 := dst[p00+w*c : p00+w*c+2*c]
+				j := (oy*ow + ox) * c
+				for ch := 0; ch < c; ch++ {
+					m, gv := y[j+ch], g[j+ch]
+					var a, b, e, f float32
+					switch {
+					case l.relu && !(m > 0):
+					case r0[ch] == m:
+						a = gv
+					case r0[c+ch] == m:
+						b = gv
+					case r1[ch] == m:
+						e = gv
+					case r1[c+ch] == m:
+						f = gv
+					}
+					d0[ch], d0[c+ch], d1[ch], d1[c+ch] = a, b, e, f
 				}
-			}
-		} else {
-			for j, i := range idx {
-				dst[i] = g[j]
 			}
 		}
 	}
