@@ -27,7 +27,7 @@ type kernelFunc func(k int, a, b, c *float32, ldc int, bias *float32, flags int)
 // (kc·nr·4 bytes, 16 KiB for AVX2 at kc = 256); the packed mc×kc block of A
 // is reused by every panel of B and should stay in L2 (mc·kc·4 bytes,
 // 144 KiB at mc = 144, well inside a 512 KiB L2); the kc×nc block of B lives
-// in L3 (nc = 4096: 4 MiB).
+// in L3 (nc = 4096: 4 MiB). See doc.go for the table of paths.
 type kernel struct {
 	name   string
 	mr, nr int
@@ -230,11 +230,10 @@ func kernGeneric(k int, a, b, c *float32, ldc int, bias *float32, flags int) {
 	ap := unsafe.Slice(a, k*mr)
 	bp := unsafe.Slice(b, k*nr)
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
-	for p := 0; p < k; p++ {
-		av := ap[p*mr : p*mr+mr : p*mr+mr]
-		bv := bp[p*nr : p*nr+nr : p*nr+nr]
-		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
-		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+	for len(ap) >= mr && len(bp) >= nr {
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		ap, bp = ap[mr:], bp[nr:]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2

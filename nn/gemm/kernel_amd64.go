@@ -4,10 +4,10 @@ import "golang.org/x/sys/cpu"
 
 func init() {
 	// AVX-512: a 14×32 register tile uses 28 of Z0–Z31 as accumulators;
-	// the kc×32 panel of B (24 KiB at kc = 192) stays in a 32–48 KiB L1,
-	// and 14 rows × kc = 192 × 12 row panels ≈ 126 KiB of A stay in L2.
+	// the kc×32 panel of B (32 KiB at kc = 256) stays in a 32–48 KiB L1,
+	// and 168 rows × kc = 256 of A (168 KiB) stay in a 1–2 MiB L2.
 	if cpu.X86.HasAVX512F {
-		amd64Kernels = append(amd64Kernels, &kernel{name: PathAVX512, mr: 14, nr: 32, kc: 192, mc: 168, nc: 4096, fn: kernAVX512})
+		amd64Kernels = append(amd64Kernels, &kernel{name: PathAVX512, mr: 14, nr: 32, kc: 256, mc: 168, nc: 4096, fn: kernAVX512})
 	}
 	// AVX2+FMA: a 6×16 tile uses 12 of Y0–Y15 as accumulators, two for B
 	// and one for the broadcast of A.
