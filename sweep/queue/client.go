@@ -76,12 +76,16 @@ func splitURLs(s string) []string {
 	return out
 }
 
-// redact hides a password in a URL for error messages.
+// redact hides the credentials in a URL (a token or a user and
+// password) for error messages.
 func redact(rawURL string) string {
 	var parts []string
 	for _, one := range splitURLs(rawURL) {
 		if u, err := url.Parse(one); err == nil {
-			parts = append(parts, u.Redacted())
+			if u.User != nil {
+				u.User = url.User("REDACTED")
+			}
+			parts = append(parts, u.String())
 		} else {
 			parts = append(parts, "?")
 		}
