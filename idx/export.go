@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/fluens-lab/fluens/measure"
@@ -67,6 +68,9 @@ type ExportOptions struct {
 	// Progress, if not nil, is called after each mix is written with the
 	// count done and the total.
 	Progress func(done, total int)
+	// Workers bounds the mixes compressed at once (≤ 0: 1). The bytes
+	// written do not depend on it.
+	Workers int
 }
 
 // Export writes bundle b as a prepared data folder at dir (see the package
@@ -91,7 +95,7 @@ func Export(dir string, b *mix.Bundle, opt ExportOptions) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := writeFolder(tmp, b, opt.Progress); err != nil {
+	if err := writeFolder(tmp, b, opt); err != nil {
 		return err
 	}
 	if err := syncDir(tmp); err != nil {
@@ -156,7 +160,7 @@ func CheckDest(dir string, force bool) error {
 }
 
 // writeFolder writes every file of the prepared folder into dir.
-func writeFolder(dir string, b *mix.Bundle, progress func(done, total int)) error {
+func writeFolder(dir string, b *mix.Bundle, opt ExportOptions) error {
 	man := Manifest{
 		Format:     ManifestFormat,
 		Convergent: b.Convergent,
@@ -164,17 +168,41 @@ func writeFolder(dir string, b *mix.Bundle, progress func(done, total int)) erro
 		Settings:   b.Settings,
 		Averages:   map[string]string{},
 	}
-	for k, m := range b.Mixes {
-		e, err := writeMix(dir, b, k)
-		if err != nil {
-			return err
-		}
-		e.Labels = m.Labels
-		man.Mixes = append(man.Mixes, e)
-		if progress != nil {
-			progress(k+1, len(b.Mixes))
-		}
+	entries := make([]MixEntry, len(b.Mixes))
+	errs := make([]error, len(b.Mixes))
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+		next = make(chan int, len(b.Mixes))
+	)
+	for k := range b.Mixes {
+		next <- k
 	}
+	close(next)
+	for range min(max(opt.Workers, 1), len(b.Mixes)) {
+		wg.Go(func() {
+			for k := range next {
+				if entries[k], errs[k] = writeMix(dir, b, k); errs[k] != nil {
+					continue
+				}
+				mu.Lock()
+				done++
+				if opt.Progress != nil {
+					opt.Progress(done, len(b.Mixes))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for k, m := range b.Mixes {
+		if errs[k] != nil {
+			return errs[k]
+		}
+		entries[k].Labels = m.Labels
+	}
+	man.Mixes = entries
 	if err := writeNew(filepath.Join(dir, MeasuresFile), func(w io.Writer) error {
 		return measure.WriteCSV(w, b.Measures)
 	}); err != nil {

@@ -409,3 +409,45 @@ func TestPythonReaders(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPrepare runs the whole `fluens prepare` on the local test data
+// with the default settings (1,000 drawings per label, all categories).
+func BenchmarkPrepare(b *testing.B) {
+	src := testenv.QuickDraw(b)
+	for b.Loop() {
+		out := filepath.Join(b.TempDir(), "prep")
+		_, err := Prepare(context.Background(), PrepareOptions{Source: src, Out: out, Settings: mix.DefaultSettings()})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriteDir writes one mix of 8,000 train and 2,000 test drawings.
+func BenchmarkWriteDir(b *testing.B) {
+	src, err := quickdraw.Open(testenv.QuickDraw(b), quickdraw.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := src.Bitmaps(context.Background(), "cat", 4000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	pix := make([]byte, 0, 10000*784)
+	img := make([]byte, 784)
+	for r.Next(img) == nil {
+		pix = append(pix, img...)
+	}
+	pix = append(pix, pix...)
+	pix = append(pix, pix[:2000*784]...)
+	train := Dataset{Rows: 28, Cols: 28, Images: pix[:8000*784], Labels: make([]uint8, 8000)}
+	test := Dataset{Rows: 28, Cols: 28, Images: pix[8000*784:], Labels: make([]uint8, 2000)}
+	b.SetBytes(int64(len(pix)))
+	dir := b.TempDir()
+	for b.Loop() {
+		if err := WriteDir(dir, train, test); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

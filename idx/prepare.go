@@ -136,7 +136,7 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 		}
 	}
 	b.Measures = ranked
-	if err := Export(opt.Out, b, ExportOptions{Force: opt.Force, Progress: progress("export")}); err != nil {
+	if err := Export(opt.Out, b, ExportOptions{Force: opt.Force, Progress: progress("export"), Workers: opt.Workers}); err != nil {
 		return nil, err
 	}
 	return Open(opt.Out)
