@@ -2,7 +2,6 @@ package queue_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os/exec"
@@ -14,57 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fluens-lab/fluens/idx"
-	"github.com/fluens-lab/fluens/internal/testenv"
-	"github.com/fluens-lab/fluens/mix"
 	"github.com/fluens-lab/fluens/sweep"
 	"github.com/fluens-lab/fluens/sweep/queue"
+	"github.com/fluens-lab/fluens/sweep/queue/enginetest"
 )
-
-// buildFluens builds the fluens binary into a temporary folder.
-func buildFluens(tb testing.TB) string {
-	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), "fluens")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/fluens")
-	cmd.Dir = testenv.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// prepare writes a small prepared data folder (11 mixes of 100 drawings
-// per label) from the real QuickDraw data with fluens's own pipeline.
-func prepare(tb testing.TB) string {
-	tb.Helper()
-	src := testenv.QuickDraw(tb)
-	conv := []string{"candle", "rainbow", "car", "fish", "cloud", "eye", "bicycle", "snowman", "apple", "cookie"}
-	div := []string{"banana", "bird", "book", "cat", "octopus", "bee", "house", "boomerang", "clock", "dog"}
-	s := mix.DefaultSettings()
-	s.PerClass = 100
-	out := filepath.Join(tb.TempDir(), "prep")
-	_, err := idx.Prepare(context.Background(), idx.PrepareOptions{
-		Source: src, Out: out, Settings: s, Convergent: conv, Divergent: div,
-		Categories: append(append([]string(nil), conv...), div...),
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
-// sweepFlags define the test sweep: two cheap CNNs (P2-D0.1 and C8k5 with
-// zoo seed 23) on the 11 mixes, 22 jobs, every model's weights kept.
-var sweepFlags = []string{"--zoo=cnn", "--cnns=2", "--zoo-seed=23", "--epochs=2", "--batch=64", "--save-weights"}
-
-func fluens(tb testing.TB, bin string, args ...string) string {
-	tb.Helper()
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	if err != nil {
-		tb.Fatalf("fluens %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
 
 // worker is a running fluens worker process whose log is kept.
 type worker struct {
@@ -132,27 +84,27 @@ func TestThreeWorkersOneKilled(t *testing.T) {
 		t.Skip("builds fluens and trains 44 jobs")
 	}
 	t0 := time.Now()
-	bin := buildFluens(t)
+	bin := enginetest.BuildFluens(t)
 	t.Logf("built fluens in %.1fs", time.Since(t0).Seconds())
 	t0 = time.Now()
-	prep := prepare(t)
+	prep := enginetest.Prepare(t)
 	t.Logf("prepared the data in %.1fs", time.Since(t0).Seconds())
 	tmp := t.TempDir()
 	local, remote := filepath.Join(tmp, "local"), filepath.Join(tmp, "remote runs")
 	t0 = time.Now()
-	fluens(t, bin, append([]string{"train", "--data", prep, "--runs", local, "--workers=2"}, sweepFlags...)...)
+	enginetest.Fluens(t, bin, append([]string{"train", "--data", prep, "--runs", local, "--workers=2"}, enginetest.SweepFlags...)...)
 	t.Logf("local run in %.1fs", time.Since(t0).Seconds())
 	t0 = time.Now()
 
 	s := serve(t)
-	out := fluens(t, bin, append([]string{"queue", "submit", "--nats", s.URL(), "--data", prep, "--runs", remote,
-		"--ack-wait=2s", "--max-deliver=5"}, sweepFlags...)...)
+	out := enginetest.Fluens(t, bin, append([]string{"queue", "submit", "--nats", s.URL(), "--data", prep, "--runs", remote,
+		"--ack-wait=2s", "--max-deliver=5"}, enginetest.SweepFlags...)...)
 	if !strings.Contains(out, "22 jobs: published 22, 0 done, 0 already queued") {
 		t.Fatalf("submit said %q", out)
 	}
 
 	// Worker 0 is killed as soon as it starts a C8k5 job (the longer
-	// model: three epochs take far longer than the kill).
+	// model: two epochs take far longer than the kill).
 	killed := make(chan string, 1)
 	victim := func(w *worker, line string) {
 		m := startedRE.FindStringSubmatch(line)
@@ -209,16 +161,16 @@ func TestThreeWorkersOneKilled(t *testing.T) {
 	if !redelivered {
 		t.Errorf("job %s was not redelivered:\n%s\n%s", job, workers[1].text(), workers[2].text())
 	}
-	if err := queue.CompareStores(&sweep.Store{Dir: local}, &sweep.Store{Dir: remote}); err != nil {
+	if err := enginetest.CompareStores(&sweep.Store{Dir: local}, &sweep.Store{Dir: remote}); err != nil {
 		t.Error(err)
 	}
 
 	// Again: nothing to publish, nothing new to store.
-	out = fluens(t, bin, append([]string{"queue", "submit", "--nats", s.URL(), "--data", prep, "--runs", remote}, sweepFlags...)...)
+	out = enginetest.Fluens(t, bin, append([]string{"queue", "submit", "--nats", s.URL(), "--data", prep, "--runs", remote}, enginetest.SweepFlags...)...)
 	if !strings.Contains(out, "published 0, 22 done") {
 		t.Errorf("second submit said %q", out)
 	}
-	out = fluens(t, bin, "queue", "collect", "--nats", s.URL(), "--runs", remote)
+	out = enginetest.Fluens(t, bin, "queue", "collect", "--nats", s.URL(), "--runs", remote)
 	if !strings.Contains(out, "0 results stored now") || !strings.Contains(out, "0 missing") {
 		t.Errorf("second collect said %q", out)
 	}
@@ -229,8 +181,8 @@ func TestThreeWorkersOneKilled(t *testing.T) {
 // (132 jobs, one epoch) through the queue with 1 and 3 worker processes
 // (one engine thread each), from submit to the last result collected.
 func BenchmarkWorkers(b *testing.B) {
-	bin := buildFluens(b)
-	prep := prepare(b)
+	bin := enginetest.BuildFluens(b)
+	prep := enginetest.Prepare(b)
 	flags := []string{"--zoo=mlp", "--epochs=1", "--batch=64"}
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
@@ -238,12 +190,12 @@ func BenchmarkWorkers(b *testing.B) {
 				b.StopTimer()
 				s := serve(b)
 				runs := filepath.Join(b.TempDir(), "runs")
-				fluens(b, bin, append([]string{"queue", "submit", "--nats", s.URL(), "--data", prep, "--runs", runs}, flags...)...)
+				enginetest.Fluens(b, bin, append([]string{"queue", "submit", "--nats", s.URL(), "--data", prep, "--runs", runs}, flags...)...)
 				b.StartTimer()
 				for range n {
 					startWorker(b, bin, nil, "--nats", s.URL(), "--threads=1", "--idle-exit=1s")
 				}
-				fluens(b, bin, "queue", "collect", "--nats", s.URL(), "--runs", runs, "--wait", "--timeout=10m")
+				enginetest.Fluens(b, bin, "queue", "collect", "--nats", s.URL(), "--runs", runs, "--wait", "--timeout=10m")
 				b.StopTimer()
 			}
 			b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N), "s/sweep")
