@@ -114,18 +114,25 @@ elif [ ! -e "$conf" ] || [ "$(cat "$conf")" != "$new" ]; then
 	printf '%s\n' "$new" >"$conf.tmp"
 	mv "$conf.tmp" "$conf"
 	# A running controller must pick up the new file.
-	if [ -s /run/slurmctld.pid ] && kill -0 "$(cat /run/slurmctld.pid)" 2>/dev/null; then
+	if [ -s /run/slurmctld.pid ] && [ "$(cat "/proc/$(cat /run/slurmctld.pid)/comm" 2>/dev/null)" = slurmctld ]; then
 		scontrol reconfigure || true
 	fi
 fi
 
 # 4. Daemons (daemon mode: they detach and write their pid files).
-running() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-if ! running /run/slurmctld.pid; then
+# running PIDFILE NAME: the pid file names a live process called NAME (a
+# stale file left by a killed daemon may name a reused pid).
+running() {
+	[ -s "$1" ] || return 1
+	local pid
+	pid=$(cat "$1")
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
+}
+if ! running /run/slurmctld.pid slurmctld; then
 	say "starting slurmctld"
 	/usr/sbin/slurmctld
 fi
-if ! running /run/slurmd.pid; then
+if ! running /run/slurmd.pid slurmd; then
 	say "starting slurmd"
 	/usr/sbin/slurmd
 fi
