@@ -246,6 +246,9 @@ func TestTrainErrors(t *testing.T) {
 // TestTrainStepAllocs checks that a training step allocates nothing once
 // the workspaces exist.
 func TestTrainStepAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	for _, threads := range []int{1, 2} {
 		m, err := New([]LayerSpec{{Kind: Conv, Filters: 4, Kernel: 3}, {Kind: MaxPool}, {Kind: Dropout, Rate: 0.5}, {Kind: Dense, Units: 16}}, Config{Threads: threads})
 		if err != nil {

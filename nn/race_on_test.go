@@ -1,0 +1,6 @@
+//go:build race
+
+package nn
+
+// raceEnabled reports whether the race detector is on (it allocates).
+const raceEnabled = true
