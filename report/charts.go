@@ -24,10 +24,10 @@ var familyPalette = []string{
 }
 
 // modelColor returns the colour of model i of a family of n models: one
-// colour each when the family is small, otherwise the colour of its first
-// layer's kind.
+// colour each for the (12) MLPs, otherwise the colour of its first layer's
+// kind.
 func modelColor(m *Model, i, n int) string {
-	if n <= len(familyPalette) {
+	if m.Family == "mlp" && n <= len(familyPalette) {
 		return familyPalette[i]
 	}
 	return kindColor[m.FirstKind()]
@@ -277,15 +277,15 @@ func archChart(id string, models []*Model) string {
 		colW = math.Max(4, 960/float64(n))
 	}
 	const left, top, barH, layerH, gap = 56, 10, 60, 14, 6
-	w := left + colW*float64(len(order)) + 10
+	w := math.Max(720, left+colW*float64(len(order))+10)
 	h := top + barH + gap + layerH*float64(depth+1) + 26
 	var b svgBuf
 	b.p(`<svg id="%s" class="chart arch" width="%s" height="%s" viewBox="0 0 %s %s" role="img" aria-label="architectures sorted by max accuracy" xmlns="http://www.w3.org/2000/svg">`,
 		esc(id), num(w), num(h), num(w), num(h))
 	b.p(`<g class="axis"><text x="%d" y="%s" text-anchor="end">max acc</text><text x="%d" y="%s" text-anchor="end">layers</text>`,
 		left-6, num(top+barH/2), left-6, num(top+barH+gap+layerH/2+4))
-	b.p(`<text class="label" x="%s" y="%s" text-anchor="middle">models, best max accuracy first (input side on top; grey = output layer)</text></g>`,
-		num(left+colW*float64(len(order))/2), num(h-6))
+	b.p(`<text class="label" x="%d" y="%s">models, best max accuracy first (input side on top; grey = output layer)</text></g>`,
+		left, num(h-6))
 	for i, m := range order {
 		x := left + colW*float64(i)
 		b.p(`<g class="col" data-model="%s" transform="translate(%s 0)">`, esc(m.ID), num(x))

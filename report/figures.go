@@ -22,7 +22,7 @@ const PrintDPI = 300
 const (
 	figW    = 7 * vg.Inch
 	figH    = 4 * vg.Inch
-	legendW = 1.7 * vg.Inch
+	legendW = 2 * vg.Inch
 )
 
 // figure is a plot with an optional legend drawn to its right.
@@ -58,7 +58,7 @@ func kindLegend(l *plot.Legend, what string) {
 	for _, k := range []LayerKind{Conv, Pool, Dropout, Dense} {
 		s, _ := plotter.NewScatter(plotter.XYs{{}})
 		s.GlyphStyle = draw.GlyphStyle{Color: hexColor(kindColor[k]), Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
-		l.Add(what+" "+k.String(), s)
+		l.Add(k.String()+" "+what, s)
 	}
 }
 
@@ -74,7 +74,7 @@ func decayFigure(name, title string, models []*Model, nmix int, reg bool) (*figu
 	p.Y.Min, p.Y.Max = accBounds(models)
 	p.Add(plotter.NewGrid())
 	leg := plot.NewLegend()
-	small := len(models) <= len(familyPalette)
+	small := len(models) <= len(familyPalette) && models[0].Family == "mlp"
 	for i, m := range models {
 		c := hexColor(modelColor(m, i, len(models)))
 		var mean, top, bot plotter.XYs
@@ -127,13 +127,13 @@ func decayFigure(name, title string, models []*Model, nmix int, reg bool) (*figu
 		}
 	}
 	if !small {
-		kindLegend(&leg, "first layer")
+		kindLegend(&leg, "first")
 	}
 	if reg {
 		f := plotter.NewFunction(func(float64) float64 { return 0 })
 		f.Color = color.Gray{Y: 100}
 		f.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
-		leg.Add("least-squares line", f)
+		leg.Add("least squares", f)
 	}
 	if seedsOf(models) > 1 {
 		poly, _ := plotter.NewPolygon(plotter.XYs{{}, {X: 1}, {X: 1, Y: 1}})
@@ -196,7 +196,7 @@ func scatterFigure(name, title, xl, yl string, models []*Model, xy func(*Model) 
 		p.Add(s)
 	}
 	leg := plot.NewLegend()
-	kindLegend(&leg, "CNN, first layer")
+	kindLegend(&leg, "first (CNN)")
 	ring, _ := plotter.NewScatter(plotter.XYs{{}})
 	ring.GlyphStyle = draw.GlyphStyle{Color: hexColor(kindColor[Dense]), Radius: vg.Points(3), Shape: draw.RingGlyph{}}
 	leg.Add("MLP", ring)

@@ -157,6 +157,9 @@ type Run struct {
 	Started, Finished time.Time
 	// Jobs is the number of finished jobs read from the store.
 	Jobs int
+	// Warnings are problems met while loading (unreadable records, records
+	// of other data), shown with the run.
+	Warnings []string
 }
 
 // KV is a name and a value.

@@ -23,7 +23,7 @@ var pageCSS string
 //go:embed page.js
 var pageJS string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageTmpl))
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"shortMix": shortMix}).Parse(pageTmpl))
 
 // ZoomAbove is the max accuracy above which the zoomed max-accuracy chart
 // shows models (the seed's 0.72).

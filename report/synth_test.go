@@ -81,6 +81,9 @@ func synthInput(nLabels, nCNN, seeds int, seed uint64) *Input {
 		}
 		m.Params += int64(in0*10 + 10)
 		m.Spec = strings.Join(parts, "-")
+		if m.Spec == "" {
+			m.Spec = "linear" // zoo's spec of the perceptron
+		}
 		base := 0.86 + 0.02*math.Log2(float64(max(in0, 8)))/9
 		synthAcc(&m, rng, base, 0.012+0.004*rng.Float64(), seeds)
 		in.Models = append(in.Models, m)
