@@ -1,6 +1,7 @@
 package idx
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -61,6 +62,9 @@ var ErrExists = errors.New("already exists")
 
 // ExportOptions configures Export.
 type ExportOptions struct {
+	// Context, if not nil, stops the export between files when done; the
+	// temporary folder is then removed and the destination left as it was.
+	Context context.Context
 	// Force replaces an existing destination folder. The old folder is
 	// renamed aside, the new one renamed into place, then the old one
 	// removed, so an interruption never loses both.
@@ -97,6 +101,9 @@ func Export(dir string, b *mix.Bundle, opt ExportOptions) (err error) {
 	}()
 	if err := writeFolder(tmp, b, opt); err != nil {
 		return err
+	}
+	if opt.Context != nil && opt.Context.Err() != nil {
+		return opt.Context.Err()
 	}
 	if err := syncDir(tmp); err != nil {
 		return err
@@ -183,6 +190,10 @@ func writeFolder(dir string, b *mix.Bundle, opt ExportOptions) error {
 	for range min(max(opt.Workers, 1), len(b.Mixes)) {
 		wg.Go(func() {
 			for k := range next {
+				if opt.Context != nil && opt.Context.Err() != nil {
+					errs[k] = opt.Context.Err()
+					continue
+				}
 				if entries[k], errs[k] = writeMix(dir, b, k); errs[k] != nil {
 					continue
 				}

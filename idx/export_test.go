@@ -256,6 +256,15 @@ func TestExportFailureLeavesNothing(t *testing.T) {
 	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("Open after a failed export: %v", err)
 	}
+	// An interrupted export (cancelled context) leaves nothing either.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Export(dir, smallBundle(t), ExportOptions{Context: ctx}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled export: %v", err)
+	}
+	if got := siblings(t, dir); len(got) != 0 {
+		t.Errorf("cancelled export left %v", got)
+	}
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -383,6 +392,9 @@ func TestPythonReaders(t *testing.T) {
 	for _, reader := range []string{"tf", "torchvision"} {
 		t.Run(reader, func(t *testing.T) {
 			if reader == "torchvision" {
+				if testing.Short() {
+					t.Skip("importing torchvision takes seconds")
+				}
 				if err := exec.Command(py, "-c", "import torchvision").Run(); err != nil {
 					t.Skip("torchvision is not installed for " + py)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/fluens-lab/fluens/measure"
 	"github.com/fluens-lab/fluens/mix"
@@ -86,18 +87,9 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 	if cats == nil {
 		cats = quickdraw.Categories()
 	}
-	var available []string
-	for _, c := range cats {
-		for _, f := range []quickdraw.Format{quickdraw.Bitmap, quickdraw.Simplified} {
-			ok, err := src.Has(ctx, c, f)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				available = append(available, c)
-				break
-			}
-		}
+	available, err := availableCategories(ctx, src, cats, opt.Workers)
+	if err != nil {
+		return nil, err
 	}
 	if len(available) == 0 {
 		return nil, fmt.Errorf("quickdraw: source %s holds none of the %d categories asked for (as numpy_bitmap/<category>.npy or simplified/<category>.ndjson)",
@@ -136,8 +128,50 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 		}
 	}
 	b.Measures = ranked
-	if err := Export(opt.Out, b, ExportOptions{Force: opt.Force, Progress: progress("export"), Workers: opt.Workers}); err != nil {
+	if err := Export(opt.Out, b, ExportOptions{Context: ctx, Force: opt.Force, Progress: progress("export"), Workers: opt.Workers}); err != nil {
 		return nil, err
 	}
 	return Open(opt.Out)
+}
+
+// availableCategories returns the categories of cats that src holds as
+// bitmaps or strokes, in the order of cats, asking up to workers at once
+// (each question is a HEAD request over HTTP).
+func availableCategories(ctx context.Context, src quickdraw.Source, cats []string, workers int) ([]string, error) {
+	has := make([]bool, len(cats))
+	errs := make([]error, len(cats))
+	next := make(chan int, len(cats))
+	for i := range cats {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(max(workers, 1), max(len(cats), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				for _, f := range []quickdraw.Format{quickdraw.Bitmap, quickdraw.Simplified} {
+					ok, err := src.Has(ctx, cats[i], f)
+					if err != nil {
+						errs[i] = err
+						break
+					}
+					if ok {
+						has[i] = true
+						break
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var out []string
+	for i, c := range cats {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if has[i] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

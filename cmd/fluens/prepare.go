@@ -87,6 +87,9 @@ an interrupted run leaves no folder that looks finished.`,
 				Log:        p.log,
 			})
 			p.finish()
+			if err != nil && ctx.Err() != nil {
+				return fmt.Errorf("prepare: interrupted; %s was not written", out)
+			}
 			if err != nil {
 				return err
 			}
