@@ -114,23 +114,39 @@ func (s *httpSource) Has(ctx context.Context, category string, f Format) (bool, 
 		}
 	}
 	u := s.url(category, f)
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
-	if err != nil {
-		return false, fmt.Errorf("quickdraw: %s: %w", u, err)
+	code, status, err := s.probe(ctx, http.MethodHead, u)
+	if err == nil && code == http.StatusMethodNotAllowed {
+		// A server without HEAD: ask for the first byte instead.
+		code, status, err = s.probe(ctx, http.MethodGet, u)
 	}
-	resp, err := s.client.Do(req)
 	if err != nil {
-		return false, fmt.Errorf("quickdraw: %w", err)
+		return false, err
 	}
-	resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusOK:
+	switch code {
+	case http.StatusOK, http.StatusPartialContent:
 		return true, nil
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden:
+	case http.StatusNotFound, http.StatusForbidden:
 		// The public bucket answers 403 for names it does not hold.
 		return false, nil
 	}
-	return false, fmt.Errorf("quickdraw: HEAD %s: %s", u, resp.Status)
+	return false, fmt.Errorf("quickdraw: %s: %s", u, status)
+}
+
+// probe makes a HEAD request, or a GET of the first byte, and returns the status.
+func (s *httpSource) probe(ctx context.Context, method, u string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return 0, "", fmt.Errorf("quickdraw: %s: %w", u, err)
+	}
+	if method == http.MethodGet {
+		req.Header.Set("Range", "bytes=0-0")
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("quickdraw: %w", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, method + " " + resp.Status, nil
 }
 
 // fetchRange asks for bytes [from, to] (to < 0: to the end) of u. It returns

@@ -43,7 +43,7 @@ type Options struct {
 // Open returns the source at location: an http:// or https:// base URL
 // (such as DefaultURL) or a folder holding numpy_bitmap/ or simplified/.
 func Open(location string, opt Options) (Source, error) {
-	if strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://") {
+	if l := strings.ToLower(location); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
 		return openHTTP(location, opt)
 	}
 	st, err := os.Stat(location)

@@ -468,3 +468,32 @@ func TestHTTPBadContentRange(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A server that refuses HEAD is asked for one byte instead; other
+// statuses are errors naming the URL.
+func TestHTTPHasWithoutHEAD(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodHead:
+			w.WriteHeader(http.StatusMethodNotAllowed)
+		case strings.Contains(r.URL.Path, "cat"):
+			w.Write([]byte("x"))
+		case strings.Contains(r.URL.Path, "dog"):
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	src, _ := Open(strings.ToUpper(srv.URL[:4])+srv.URL[4:], Options{CacheDir: t.TempDir()})
+	ctx := context.Background()
+	if ok, err := src.Has(ctx, "cat", Bitmap); !ok || err != nil {
+		t.Errorf("cat: %v %v", ok, err)
+	}
+	if ok, err := src.Has(ctx, "bee", Bitmap); ok || err != nil {
+		t.Errorf("bee: %v %v", ok, err)
+	}
+	if _, err := src.Has(ctx, "dog", Bitmap); err == nil || !strings.Contains(err.Error(), "/numpy_bitmap/dog.npy: GET 500") {
+		t.Errorf("dog: %v", err)
+	}
+}
