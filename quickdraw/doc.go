@@ -40,7 +40,10 @@
 // streamed from the server (resuming after the cached prefix) while the
 // bytes read are appended to the cache. Category names are checked before
 // they name a file: no separators, no "." or "..". A cached prefix is
-// trusted: if the remote file changes, clear the cache.
+// trusted: if the remote file changes, clear the cache. One source
+// serializes work on each cache file, and a stroke reader streaming from
+// the server holds its file until it is closed, so close every reader; two
+// processes must not share a cache folder while they fetch the same file.
 //
 // # Rasterizer
 //
