@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -187,7 +188,7 @@ func smallBundle(t *testing.T) *mix.Bundle {
 		t.Fatal(err)
 	}
 	b, err := mix.Build(context.Background(), src, []string{"clock", "eye"}, []string{"cat", "dog"},
-		mix.Settings{PerClass: 20, TestFraction: 0.5, Seed: 1, Measure: "entropy", Source: src.String()}, 1, nil)
+		mix.Settings{PerClass: 20, TestFraction: 0.5, Seed: 1, Measure: "entropy", Source: "../shared/quickdraw"}, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,6 +265,37 @@ func TestExportFailureLeavesNothing(t *testing.T) {
 	}
 	if got := siblings(t, dir); len(got) != 0 {
 		t.Errorf("cancelled export left %v", got)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/labels.json")
+
+// TestManifestGolden pins labels.json of a small export, sha256 of every
+// IDX file included: the splits, the orders and the bytes written must not
+// change unnoticed. (The digests also depend on compress/flate's output,
+// stable across Go releases so far; if a Go release changes it, check the
+// decoded data and rerun with -update.)
+func TestManifestGolden(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := Export(dir, smallBundle(t), ExportOptions{Workers: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "labels.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("labels.json differs from %s:\n%s", golden, got)
 	}
 }
 
@@ -462,4 +494,27 @@ func BenchmarkWriteDir(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func FuzzParseManifest(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", "labels.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`{"format":"fluens-prepared/1","convergent":["a"],"divergent":["b"],"mixes":[]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := ParseManifest(raw)
+		if err != nil {
+			return
+		}
+		// What parses is consistent: n+1 mixes of n slots sliding from one list to the other.
+		n := len(m.Convergent)
+		if len(m.Divergent) != n || len(m.Mixes) != n+1 {
+			t.Fatalf("%d/%d lists, %d mixes", n, len(m.Divergent), len(m.Mixes))
+		}
+		if !slices.Equal(m.Mixes[0].Labels, m.Convergent) || !slices.Equal(m.Mixes[n].Labels, m.Divergent) {
+			t.Fatal("mixes do not run from the convergent to the divergent list")
+		}
+	})
 }

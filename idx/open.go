@@ -46,11 +46,8 @@ func Open(dir string) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("idx: %w", err)
 	}
-	var man Manifest
-	if err := json.Unmarshal(raw, &man); err != nil {
-		return nil, fmt.Errorf("idx: %s: %w: %v", mp, ErrNotPrepared, err)
-	}
-	if err := man.check(); err != nil {
+	man, err := ParseManifest(raw)
+	if err != nil {
 		return nil, fmt.Errorf("idx: %s: %w: %v", mp, ErrNotPrepared, err)
 	}
 	for _, m := range man.Mixes {
@@ -62,6 +59,20 @@ func Open(dir string) (*Prepared, error) {
 		}
 	}
 	return &Prepared{Dir: dir, Manifest: man}, nil
+}
+
+// ParseManifest parses and validates the content of a labels.json: its
+// format, lists of equal lengths, mixes that match the lists slot by slot,
+// and a sha256 for every file whose content hash agrees.
+func ParseManifest(raw []byte) (Manifest, error) {
+	var man Manifest
+	if err := json.Unmarshal(raw, &man); err != nil {
+		return Manifest{}, err
+	}
+	if err := man.check(); err != nil {
+		return Manifest{}, err
+	}
+	return man, nil
 }
 
 // check validates the manifest's structure.
