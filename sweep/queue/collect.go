@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -74,10 +75,11 @@ func Collect(ctx context.Context, nc *nats.Conn, store *sweep.Store, o CollectOp
 	finish := func() (CollectSummary, error) {
 		sum.Missing = len(missing)
 		for k := range missing {
-			if f, ok := failed[k]; ok {
+			if f, ok := failed[k]; ok && f.Final {
 				sum.Failed = append(sum.Failed, f)
 			}
 		}
+		sort.Slice(sum.Failed, func(a, b int) bool { return sum.Failed[a].Index < sum.Failed[b].Index })
 		return sum, nil
 	}
 	if len(missing) == 0 {
@@ -191,16 +193,18 @@ func storeResult(store *sweep.Store, key string, body []byte) (*sweep.Record, er
 	if err != nil {
 		return nil, err
 	}
-	for name, data := range res.Files {
+	for name := range res.Files {
 		if name != checked.Weights || name == "" || filepath.Base(name) != name || !strings.HasPrefix(name, key) {
 			return nil, fmt.Errorf("result carries file %q that its record does not name", name)
-		}
-		if err := sweep.WriteFileAtomic(filepath.Join(store.Dir, sweep.JobsDir, name), data); err != nil {
-			return nil, err
 		}
 	}
 	if checked.Weights != "" && res.Files[checked.Weights] == nil {
 		return nil, fmt.Errorf("record names weights %q that the result does not carry", checked.Weights)
+	}
+	for name, data := range res.Files {
+		if err := sweep.WriteFileAtomic(filepath.Join(store.Dir, sweep.JobsDir, name), data); err != nil {
+			return nil, err
+		}
 	}
 	if err := store.Put(checked); err != nil {
 		return nil, err

@@ -1,0 +1,152 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fluens-lab/fluens/sweep"
+	"github.com/fluens-lab/fluens/sweep/queue/enginetest"
+	"github.com/fluens-lab/fluens/zoo"
+)
+
+func testServer(t *testing.T) *Server {
+	t.Helper()
+	s, err := Serve(ServerOptions{Addr: "127.0.0.1:0", StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+// TestSubmitWorkCollectInProcess runs the perceptron on every mix through
+// the library, with one job whose data hash no worker can match: it fails
+// for good (MaxDeliver 1) and Collect reports it.
+func TestSubmitWorkCollectInProcess(t *testing.T) {
+	prep := enginetest.Prepare(t)
+	mixes, err := sweep.FindMixes(prep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sweep.Hyper{Epochs: 1, Batch: 64, LR: 0.001}
+	jobs := sweep.Jobs([]zoo.Model{{Family: zoo.MLP, Spec: zoo.Spec{}}}, mixes, []int64{1}, h)
+	bad := &jobs[3]
+	bad.Mix.Hash = strings.Repeat("0", 64)
+	bad.Key = sweep.Key(bad.Model.Spec, bad.Mix.Name, bad.Mix.Hash, bad.Seed, h, sweep.EngineVersion)
+
+	s := testServer(t)
+	nc, err := Connect(s.URL(), "test", Auth{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	store, err := sweep.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	o := SubmitOptions{StreamOptions: StreamOptions{AckWait: 10 * time.Second, MaxDeliver: 1}, Data: prep}
+	sum, err := Submit(ctx, nc, store, jobs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Published != 11 || sum.Total != 11 {
+		t.Fatalf("first submit: %+v", sum)
+	}
+	sum, err = Submit(ctx, nc, store, jobs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Published != 0 || sum.Queued != 11 {
+		t.Fatalf("second submit queued jobs twice: %+v", sum)
+	}
+
+	w := &Worker{Conn: nc, Threads: 1, IdleExit: time.Second, Logf: t.Logf}
+	werr := make(chan error, 1)
+	go func() { werr <- w.Run(ctx) }()
+	col, err := Collect(ctx, nc, store, CollectOptions{Wait: true, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+	if col.Total != 11 || col.Stored != 10 || col.Missing != 1 || len(col.Failed) != 1 {
+		t.Fatalf("collect: %+v", col)
+	}
+	if f := col.Failed[0]; f.Index != 3 || !f.Final || !strings.Contains(f.Error, "other data") {
+		t.Errorf("failure report %+v", f)
+	}
+	for i, j := range jobs {
+		r, err := store.Load(j.Key)
+		if i == 3 {
+			if err == nil {
+				t.Error("the failed job has a record")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Weights == "" {
+			t.Errorf("job %d: the perceptron's weights were not kept", i)
+		}
+	}
+	// Collecting again stores nothing new and reports the failure again.
+	col, err = Collect(ctx, nc, store, CollectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if col.Stored != 0 || col.Missing != 1 || len(col.Failed) != 1 {
+		t.Errorf("second collect: %+v", col)
+	}
+}
+
+func TestStoreResultRejectsHostileResults(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	rec := sweep.Record{Key: key, Spec: "linear", Mix: "conv_div_mix_00", Hyper: sweep.Hyper{Epochs: 1, Batch: 8, LR: 0.01},
+		TrainLoss: []sweep.Float{1}, TestAcc: []sweep.Float{0.5}, PerClass: []sweep.Float{0.5}, Weights: key + ".safetensors"}
+	good, _ := json.Marshal(rec)
+	other := rec
+	other.Key = strings.Repeat("cd", 32)
+	otherJSON, _ := json.Marshal(other)
+	noWeights := rec
+	noWeights.Weights = ""
+	noWeightsJSON, _ := json.Marshal(noWeights)
+	for name, res := range map[string]ResultMsg{
+		"key mismatch":      {Key: other.Key, Record: good},
+		"record of another": {Key: key, Record: otherJSON},
+		"damaged record":    {Key: key, Record: json.RawMessage(`{"key":1}`)},
+		"unknown field":     {Key: key, Record: json.RawMessage(`{"key":"` + key + `","evil":1}`)},
+		"path traversal":    {Key: key, Record: good, Files: map[string][]byte{"../../" + key + ".safetensors": {1}, key + ".safetensors": {1}}},
+		"unnamed file":      {Key: key, Record: noWeightsJSON, Files: map[string][]byte{key + ".safetensors": {1}}},
+		"missing weights":   {Key: key, Record: good},
+	} {
+		store, err := sweep.OpenStore(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(res)
+		if _, err := storeResult(store, key, body); err == nil {
+			t.Errorf("%s: stored", name)
+		}
+		if recs, _, _ := store.Records(); len(recs) != 0 {
+			t.Errorf("%s: left a record", name)
+		}
+	}
+	store, err := sweep.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(ResultMsg{Key: key, Record: good, Files: map[string][]byte{key + ".safetensors": {1, 2, 3}}})
+	if _, err := storeResult(store, key, body); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Load(key); err != nil {
+		t.Fatal(err)
+	}
+}
