@@ -41,8 +41,10 @@
 // goroutines only where each goroutine writes its own outputs (rows of a
 // product, samples of im2col, pooling and dropout, ranges of Adam's
 // update); every sum over the batch (weight and bias gradients) is a
-// single matrix product whose inner dimension is the batch, which package
-// gemm never splits, or a loop over samples in a fixed order. Dropout masks
+// matrix product whose inner dimension is the batch (or, for a
+// convolution, a fixed sequence of products over fixed chunks of samples),
+// which package gemm never splits, or a loop over samples in a fixed
+// order. Dropout masks
 // are drawn per sample from SplitMix64 (Steele, Lea & Flood 2014) seeded
 // by the training seed, the step, the layer and the sample's position.
 //
@@ -50,7 +52,21 @@
 //
 // Workspaces are sized for the batch on the first step and reused: a
 // training step allocates nothing afterwards. Convolutions process the
-// batch in chunks of samples so that the im2col matrix stays below 8 MiB.
+// batch in chunks of samples so that the im2col matrix stays below 8 MiB
+// (one sample's, if larger). A model holds its parameters four times
+// (weights, gradients, Adam's two moments) and, per layer, the batch's
+// output and input gradient.
+//
+// # Speed
+//
+// BenchmarkTrainW1/W2/W3 and the fluens bench command measure the training
+// throughput of issue #3's workloads. The layer code keeps passes over the
+// activations few: bias and ReLU are fused into the forward product, the
+// ReLU mask of a convolution followed by pooling is applied inside the
+// pooling's backward pass, the weight gradient of a convolution is a
+// product of the transposed im2col matrix (built from channel planes) with
+// the output gradient, and the bias gradient comes out of the same product
+// through a row of ones.
 //
 // # Weights
 //
