@@ -28,7 +28,10 @@
 // # Prepared folder
 //
 // idx is the last stage of `fluens prepare` (quickdraw → measure → mix →
-// idx). Prepare runs the whole stage chain; Export writes a mix.Bundle as
+// idx), the only one allowed to import all the others, so Prepare, the
+// whole chain, lives here rather than in cmd/fluens: the command only maps
+// flags to PrepareOptions, and tests (a folder against an HTTP mirror of
+// it, byte for byte) call the same function. Export writes a mix.Bundle as
 // the prepared data folder that DESIGN.md ("Contracts between stages")
 // defines, and Open reads one back:
 //

@@ -287,3 +287,18 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeImages reads a gzipped images file of 10,000 drawings.
+func BenchmarkDecodeImages(b *testing.B) {
+	d := testDataset(10000, 3)
+	path := filepath.Join(b.TempDir(), TrainImagesFile)
+	if err := WriteImages(path, Images{N: d.Len(), Rows: 28, Cols: 28, Pixels: d.Images}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(d.Images)))
+	for b.Loop() {
+		if _, err := ReadImages(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
