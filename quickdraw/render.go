@@ -18,19 +18,20 @@ const (
 	renderSide    = 256.0
 	renderLine    = 16.0
 	renderPadding = 16.0
-	// renderSS is the number of sample rows per pixel row. Along each
+	// renderSS is the number of sample rows per pixel row, sampled at
+	// their centres, as in cairo's scan converter (GRID_Y = 15). Along each
 	// sample row the covered length is computed exactly.
-	renderSS = 16
+	renderSS = 15
 )
 
 // Render draws a simplified drawing into img[:784] as a 28×28 grayscale
 // image (row-major, 0 = background, 255 = ink), the way the official
 // numpy_bitmap files are made from the simplified strokes (see the package
 // documentation for the geometry and how close it gets). Each pixel's value
-// is round(255 × coverage): each stroke covers the fraction of the pixel
-// inside the union of its line segments (exact along x, sampled on 16 rows
-// per pixel along y), and strokes are composited in order as cairo does,
-// c ← c + s·(1 − c). It panics if len(img) < 784.
+// is built as cairo builds it: each stroke covers the fraction s of the
+// pixel inside the union of its line segments (exact along x, sampled on 15
+// rows per pixel along y), and strokes are composited in order, in 8 bits,
+// c ← m + c·(255 − m)/255 with m = round(255·s). It panics if len(img) < 784.
 func Render(d Drawing, img []byte) {
 	if len(img) < Pixels {
 		panic("quickdraw: Render: image shorter than 784 bytes")
@@ -50,7 +51,7 @@ type renderer struct {
 	rows   [Side * renderSS][]span
 	lo, hi int             // sample rows touched by the current stroke
 	stroke [Pixels]float64 // coverage of the current stroke
-	cov    [Pixels]float64 // coverage of the strokes so far
+	cov    [Pixels]uint8   // the image so far
 }
 
 func (r *renderer) render(d Drawing, img []byte) {
@@ -90,9 +91,7 @@ func (r *renderer) render(d Drawing, img []byte) {
 		}
 		r.flushStroke()
 	}
-	for i, c := range r.cov {
-		img[i] = uint8(math.Round(255 * min(1, c)))
-	}
+	copy(img, r.cov[:])
 }
 
 // flushStroke turns the spans of one stroke into pixel coverage and
@@ -131,9 +130,12 @@ func (r *renderer) flushStroke() {
 		addSpan(cov, a, b, w)
 		r.rows[iy] = row[:0]
 	}
+	// 8-bit OVER of white through the stroke's coverage mask m:
+	// d ← m + d·(255 − m)/255, the product rounded as pixman's MUL_UN8.
 	for i := pyLo * Side; i < (pyHi+1)*Side; i++ {
-		s := min(1, r.stroke[i])
-		r.cov[i] += s * (1 - r.cov[i])
+		m := int(math.Round(255 * min(1, r.stroke[i])))
+		t := int(r.cov[i])*(255-m) + 0x80
+		r.cov[i] = uint8(m + ((t>>8)+t)>>8)
 	}
 }
 
