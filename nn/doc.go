@@ -52,7 +52,7 @@
 //
 // Workspaces are sized for the batch on the first step and reused: a
 // training step allocates nothing afterwards. Convolutions process the
-// batch in chunks of samples so that the im2col matrix stays below 8 MiB
+// batch in chunks of samples so that the im2col matrix stays below 2 MiB
 // (one sample's, if larger). A model holds its parameters four times
 // (weights, gradients, Adam's two moments) and, per layer, the batch's
 // output and input gradient.

@@ -195,8 +195,8 @@ func colSums(dst, m []float32, rows, ld, off int) {
 // ---- convolution ----
 
 // colCap bounds the im2col workspace (floats); larger batches are
-// processed in chunks of samples.
-const colCap = 1 << 21
+// processed in chunks of samples (2 MiB stays in the last-level cache).
+const colCap = 1 << 19
 
 // conv is a k×k convolution, stride 1, "same" zero padding (pad (k−1)/2
 // before, the rest after, as TensorFlow does), followed by ReLU. It runs as
