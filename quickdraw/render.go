@@ -174,11 +174,11 @@ func (r *renderer) capsule(x0, y0, x1, y1, rad float64) {
 		a, b := math.Inf(1), math.Inf(-1)
 		// The two discs (plain comparisons: math-free of NaN handling).
 		if e := yc - y0; e*e <= r2 {
-			h := math.Sqrt(r2 - e*e)
+			h := penHalf(e, rad)
 			a, b = x0-h, x0+h
 		}
 		if e := yc - y1; e*e <= r2 {
-			h := math.Sqrt(r2 - e*e)
+			h := penHalf(e, rad)
 			if x1-h < a {
 				a = x1 - h
 			}
@@ -220,4 +220,27 @@ func (r *renderer) capsule(x0, y0, x1, y1, rad float64) {
 			r.lo, r.hi = min(r.lo, iy), max(r.hi, iy)
 		}
 	}
+}
+
+// penSides is the number of sides of the polygon cairo draws for a round
+// pen of radius 0.74 pixel at its default tolerance of 0.1 pixel:
+// ceil(2π / acos(1 − 0.1/0.7368)) = 12, vertices at angles 2πk/12.
+const penSides = 12
+
+// penHalf returns the half-width at height e of the pen polygon of radius rad
+// (vertices at angles 2πk/penSides, so one vertex points along +x).
+func penHalf(e, rad float64) float64 {
+	e = math.Abs(e) / rad
+	if e >= 1 {
+		return 0
+	}
+	for k := 0; k < penSides/4; k++ {
+		t0, t1 := 2*math.Pi*float64(k)/penSides, 2*math.Pi*float64(k+1)/penSides
+		s0, s1 := math.Sin(t0), math.Sin(t1)
+		if e <= s1 {
+			c0, c1 := math.Cos(t0), math.Cos(t1)
+			return rad * (c0 + (e-s0)/(s1-s0)*(c1-c0))
+		}
+	}
+	return 0
 }
