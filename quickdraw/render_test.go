@@ -216,14 +216,16 @@ func TestRenderGeometry(t *testing.T) {
 	if img[14*Side+0] != 0 || img[14*Side+1] == 0 || img[14*Side+26] == 0 || img[14*Side+27] != 0 {
 		t.Errorf("row 14 = %v: want ink from column 1 to 26", img[14*Side:15*Side])
 	}
-	// A single point is a disc of diameter 16 units: 1.47 px, area 1.70 px².
+	// A single point is cairo's pen: a regular 12-gon of radius 8 units
+	// (0.737 px), area 3r² = 1.629 px².
 	Render(Drawing{Strokes: []Stroke{{X: []uint8{128}, Y: []uint8{128}}}}, img)
 	sum := 0
 	for _, v := range img {
 		sum += int(v)
 	}
-	if area := float64(sum) / 255; math.Abs(area-math.Pi*0.7368*0.7368) > 0.05 {
-		t.Errorf("dot area %.3f px², want %.3f", area, math.Pi*0.7368*0.7368)
+	r := 8 * 28 / 304.0
+	if area := float64(sum) / 255; math.Abs(area-3*r*r) > 0.02 {
+		t.Errorf("dot area %.3f px², want %.3f", area, 3*r*r)
 	}
 	// Within a stroke, going back over a line adds no ink (the stroke is
 	// a union of its segments).
