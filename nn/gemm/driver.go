@@ -194,77 +194,35 @@ func (c *call) packBPart(t int) {
 	nr := c.kn.nr
 	panels := (c.nc + nr - 1) / nr
 	lo, hi := part(panels, c.threads, t)
+	if lo >= hi {
+		return
+	}
+	if !c.tb {
+		j0 := c.jc + lo*nr
+		cols := min(hi*nr, c.nc) - lo*nr
+		copyPanels(c.packB[lo*nr*c.kc:hi*nr*c.kc], c.b[c.pc*c.ldb+j0:], c.ldb, c.kc, cols, nr, 1)
+		return
+	}
 	for p := lo; p < hi; p++ {
+		// op(B)[q][j] = b[j*ldb+q]
 		j0 := c.jc + p*nr
 		w := min(nr, c.n-j0)
-		dst := c.packB[p*nr*c.kc : (p+1)*nr*c.kc]
-		if c.tb {
-			// op(B)[q][j] = b[j*ldb+q]
-			for j := 0; j < w; j++ {
-				src := c.b[(j0+j)*c.ldb+c.pc : (j0+j)*c.ldb+c.pc+c.kc]
-				for q, v := range src {
-					dst[q*nr+j] = v
-				}
-			}
-			if w < nr {
-				for q := 0; q < c.kc; q++ {
-					clear(dst[q*nr+w : q*nr+nr])
-				}
-			}
-		} else {
-			for q := 0; q < c.kc; q++ {
-				row := (c.pc + q) * c.ldb
-				d := dst[q*nr : q*nr+nr]
-				copy(d, c.b[row+j0:row+j0+w])
-				clear(d[w:])
-			}
-		}
+		interleave(c.packB[p*nr*c.kc:(p+1)*nr*c.kc], c.b[j0*c.ldb+c.pc:], c.ldb, c.kc, w, nr, 1)
 	}
 }
 
 // packA packs rows [i0, i0+mc) of the current kc-deep slice of op(A) into
 // mr-row panels, scaled by alpha, zero-padding the last panel.
 func (c *call) packA(dst []float32, i0, mc int) {
-	mr, kc, pc := c.kn.mr, c.kc, c.pc
-	alpha := c.alpha
+	mr, kc := c.kn.mr, c.kc
+	if c.ta {
+		// op(A)[i][q] = a[q*lda+i]: each step is contiguous.
+		copyPanels(dst, c.a[c.pc*c.lda+i0:], c.lda, kc, mc, mr, c.alpha)
+		return
+	}
 	for ip := 0; ip < mc; ip += mr {
 		h := min(mr, mc-ip)
-		d := dst[ip*kc : ip*kc+mr*kc]
-		if c.ta {
-			// op(A)[i][q] = a[q*lda+i]: each step is contiguous.
-			for q := 0; q < kc; q++ {
-				s := (pc+q)*c.lda + i0 + ip
-				src := c.a[s : s+h]
-				dd := d[q*mr : q*mr+mr]
-				if alpha == 1 {
-					copy(dd, src)
-				} else {
-					for i, v := range src {
-						dd[i] = alpha * v
-					}
-				}
-				clear(dd[h:])
-			}
-		} else {
-			for i := 0; i < h; i++ {
-				s := (i0+ip+i)*c.lda + pc
-				src := c.a[s : s+kc]
-				if alpha == 1 {
-					for q, v := range src {
-						d[q*mr+i] = v
-					}
-				} else {
-					for q, v := range src {
-						d[q*mr+i] = alpha * v
-					}
-				}
-			}
-			for i := h; i < mr; i++ {
-				for q := 0; q < kc; q++ {
-					d[q*mr+i] = 0
-				}
-			}
-		}
+		interleave(dst[ip*kc:ip*kc+mr*kc], c.a[(i0+ip)*c.lda+c.pc:], c.lda, kc, h, mr, c.alpha)
 	}
 }
 

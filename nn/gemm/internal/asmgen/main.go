@@ -81,6 +81,22 @@ func generate(s spec) {
 		"flags: 1 accumulate into C, 2 add bias[0:NR] per column, 4 apply ReLU.",
 	)
 
+	Comment("Prefetch the block of C, which the epilogue reads or writes.")
+	{
+		pc := Load(Param("c"), GP64())
+		ldc := Load(Param("ldc"), GP64())
+		SHLQ(U8(2), ldc)
+		for i := 0; i < s.mr; i++ {
+			for off := 0; off < 4*nr; off += 64 {
+				PREFETCHT0(Mem{Base: pc, Disp: off})
+			}
+			PREFETCHT0(Mem{Base: pc, Disp: 4*nr - 4})
+			if i+1 < s.mr {
+				ADDQ(ldc, pc)
+			}
+		}
+	}
+
 	k := Load(Param("k"), GP64())
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
