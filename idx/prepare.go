@@ -95,6 +95,7 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 		return nil, fmt.Errorf("quickdraw: source %s holds none of the %d categories asked for (as numpy_bitmap/<category>.npy or simplified/<category>.ndjson)",
 			src, len(cats))
 	}
+	logf("source %s holds %d of the %d categories asked for", src, len(available), len(cats))
 	if len(opt.Convergent) > 0 {
 		if err := mix.CheckLists(opt.Convergent, opt.Divergent, available); err != nil {
 			return nil, fmt.Errorf("mix: %w", err)
