@@ -26,17 +26,22 @@ type Model struct {
 	m1, m2        []float32 // Adam's moment estimates
 	step          int       // Adam steps taken
 
-	batch int // workspace capacity in samples
-	xbuf  []float32
-	dlog  []float32
+	batch   int // workspace capacity in samples
+	xbuf    []float32
+	dlog    []float32
+	rowLoss []float64
 
 	// state of the call in progress, read by the stored range functions
-	cur      Data
-	curIdx   []int
-	lr       float32 // learning rate over Adam's first bias correction
-	isqrtBC2 float32 // 1/√(1−β2ᵗ), which scales √v
-	fnGather func(lo, hi int)
-	fnAdam   func(lo, hi int)
+	cur       Data
+	curIdx    []int
+	lr        float32 // learning rate over Adam's first bias correction
+	isqrtBC2  float32 // 1/√(1−β2ᵗ), which scales √v
+	curLogits []float32
+	curLabels []uint8
+	curN      int
+	fnLoss    func(lo, hi int)
+	fnGather  func(lo, hi int)
+	fnAdam    func(lo, hi int)
 }
 
 // New builds a model from its hidden layers and initialises its weights
@@ -115,6 +120,7 @@ func New(layers []LayerSpec, cfg Config) (*Model, error) {
 		off += k
 	}
 	m.fnGather = m.gatherRange
+	m.fnLoss = m.lossRange
 	m.fnAdam = m.adamRange
 	return m, nil
 }
@@ -149,6 +155,7 @@ func (m *Model) alloc(n int) {
 	m.batch = n
 	m.xbuf = ensure(m.xbuf, n*m.inSize())
 	m.dlog = ensure(m.dlog, n*m.cfg.Classes)
+	m.rowLoss = make([]float64, n)
 	for _, l := range m.layers {
 		l.alloc(n)
 	}
@@ -206,35 +213,27 @@ func (m *Model) backward(n int) {
 	}
 }
 
-// softmaxCE returns the mean softmax cross-entropy of n rows of logits
-// against labels and writes its gradient with respect to the logits,
-// (softmax − onehot)/n, into dlog. The log-sum-exp subtracts the row
-// maximum first, so large logits do not overflow.
-func softmaxCE(logits []float32, labels []uint8, n, classes int, dlog []float32) float64 {
-	var total float64
-	inv := 1 / float64(n)
-	for i := 0; i < n; i++ {
-		z := logits[i*classes : (i+1)*classes]
-		g := dlog[i*classes : (i+1)*classes]
-		mx := z[0]
-		for _, v := range z[1:] {
-			if v > mx {
-				mx = v
-			}
+// softmaxCE returns the softmax cross-entropy of one row of logits z
+// against label y and writes scale·(softmax(z) − onehot(y)) into g. The
+// log-sum-exp subtracts the row maximum first, so large logits do not
+// overflow.
+func softmaxCE(z []float32, y int, scale float64, g []float32) float64 {
+	mx := z[0]
+	for _, v := range z[1:] {
+		if v > mx {
+			mx = v
 		}
-		var sum float64
-		for j, v := range z {
-			e := math.Exp(float64(v - mx))
-			g[j] = float32(e)
-			sum += e
-		}
-		y := int(labels[i])
-		total += math.Log(sum) - float64(z[y]-mx)
-		scale := inv / sum
-		for j := range g {
-			g[j] = float32(float64(g[j]) * scale)
-		}
-		g[y] -= float32(inv)
 	}
-	return total * inv
+	var sum float64
+	for j, v := range z {
+		e := math.Exp(float64(v - mx))
+		g[j] = float32(e)
+		sum += e
+	}
+	k := scale / sum
+	for j, v := range g {
+		g[j] = float32(float64(v) * k)
+	}
+	g[y] -= float32(scale)
+	return math.Log(sum) - float64(z[y]-mx)
 }

@@ -172,20 +172,28 @@ func (m *Model) lossGrad(d Data, idx []int, grad bool) float64 {
 	return loss
 }
 
-// lossIdx is softmaxCE with the labels of the samples idx.
+// lossIdx returns the mean softmax cross-entropy of n rows of logits
+// against the labels of the samples idx, and leaves its gradient with
+// respect to the logits in dlog. Rows are spread over the workers; their
+// losses are summed in row order.
 func (m *Model) lossIdx(logits []float32, labels []uint8, idx []int, n int) float64 {
-	c := m.cfg.Classes
+	m.curLogits, m.curLabels, m.curIdx, m.curN = logits, labels, idx, n
+	m.e.work.run(n, 64, m.fnLoss)
+	m.curLogits, m.curLabels, m.curIdx = nil, nil, nil
 	var total float64
-	inv := 1 / float64(n)
-	for i := 0; i < n; i++ {
-		total += softmaxCE(logits[i*c:(i+1)*c], labels[idx[i]:idx[i]+1], 1, c, m.dlog[i*c:(i+1)*c])
+	for _, v := range m.rowLoss[:n] {
+		total += v
 	}
-	// softmaxCE scaled each row's gradient for a batch of 1.
-	s := float32(inv)
-	for i := range m.dlog[:n*c] {
-		m.dlog[i] *= s
+	return total / float64(n)
+}
+
+func (m *Model) lossRange(lo, hi int) {
+	c := m.cfg.Classes
+	scale := 1 / float64(m.curN)
+	for i := lo; i < hi; i++ {
+		y := m.curLabels[m.curIdx[i]]
+		m.rowLoss[i] = softmaxCE(m.curLogits[i*c:(i+1)*c], int(y), scale, m.dlog[i*c:(i+1)*c])
 	}
-	return total * inv
 }
 
 // adam applies one Adam update with bias correction to every parameter.
