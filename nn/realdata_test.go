@@ -78,7 +78,8 @@ func quickDrawSplit(t *testing.T, nTrain, nTest int) (train, test nn.Data) {
 
 // TestQuickDrawAccuracy trains a perceptron and a small CNN on 5,000
 // drawings of ten QuickDraw categories and tests them on 1,000 others.
-// Chance is 0.1; both must pass 0.6.
+// Chance is 0.1; the perceptron must pass 0.6 (it reaches about 0.71),
+// the CNN 0.7 (it reaches about 0.81).
 func TestQuickDrawAccuracy(t *testing.T) {
 	train, test := quickDrawSplit(t, 500, 100)
 	tests := []struct {
@@ -88,7 +89,7 @@ func TestQuickDrawAccuracy(t *testing.T) {
 		min    float64
 	}{
 		{"perceptron", nil, 5, 0.6},
-		{"cnn", []nn.LayerSpec{{Kind: nn.Conv, Filters: 8, Kernel: 3}, {Kind: nn.MaxPool}, {Kind: nn.Dense, Units: 32}}, 3, 0.6},
+		{"cnn", []nn.LayerSpec{{Kind: nn.Conv, Filters: 8, Kernel: 3}, {Kind: nn.MaxPool}, {Kind: nn.Dense, Units: 32}}, 3, 0.7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
