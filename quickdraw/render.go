@@ -29,8 +29,8 @@ const (
 // numpy_bitmap files are made from the simplified strokes (see the package
 // documentation for the geometry and how close it gets). Each pixel's value
 // is built as cairo builds it: each stroke covers the fraction s of the
-// pixel inside the union of its line segments (exact along x, sampled on 15
-// rows per pixel along y), and strokes are composited in order, in 8 bits,
+// pixel inside the union of its line segments, each swept by cairo's
+// 12-sided pen (exact along x, sampled on 15 rows per pixel along y), and strokes are composited in order, in 8 bits,
 // c ← m + c·(255 − m)/255 with m = round(255·s). It panics if len(img) < 784.
 func Render(d Drawing, img []byte) {
 	if len(img) < Pixels {
@@ -154,9 +154,10 @@ func addSpan(cov []float64, a, b, w float64) {
 }
 
 // capsule records, on every sample row it crosses, the interval covered by
-// the points within distance rad of the segment (x0,y0)–(x1,y1): the
-// union of two discs and a rectangle, a convex shape, so each row meets it
-// in one interval, the span of the pieces' intervals.
+// the pen swept along the segment (x0,y0)–(x1,y1): a rectangle of half-width
+// rad and, at each end, the pen polygon (see penSides). The union is
+// convex, so each row meets it in one interval, the span of the pieces'
+// intervals.
 func (r *renderer) capsule(x0, y0, x1, y1, rad float64) {
 	lo := max(0, int(math.Ceil((min(y0, y1)-rad)*renderSS-0.5)))
 	hi := min(len(r.rows)-1, int(math.Floor((max(y0, y1)+rad)*renderSS-0.5)))
@@ -172,7 +173,7 @@ func (r *renderer) capsule(x0, y0, x1, y1, rad float64) {
 	for iy := lo; iy <= hi; iy++ {
 		yc := (float64(iy) + 0.5) / renderSS
 		a, b := math.Inf(1), math.Inf(-1)
-		// The two discs (plain comparisons: math-free of NaN handling).
+		// The pen at both ends (plain comparisons: no NaN handling).
 		if e := yc - y0; e*e <= r2 {
 			h := penHalf(e, rad)
 			a, b = x0-h, x0+h
