@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // eachPath runs f once per kernel path this CPU supports, forcing it.
@@ -326,5 +327,11 @@ func TestChooseOverride(t *testing.T) {
 	}
 	if !strings.HasPrefix(KernelInfo(), Kernel()) {
 		t.Errorf("KernelInfo %q does not start with Kernel %q", KernelInfo(), Kernel())
+	}
+}
+
+func TestBench(t *testing.T) {
+	if g := Bench(64, 64, 64, 2, 10*time.Millisecond); !(g > 0) || math.IsInf(g, 0) {
+		t.Errorf("Bench = %v GFLOP/s, want a positive finite rate", g)
 	}
 }
