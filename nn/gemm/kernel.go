@@ -35,6 +35,15 @@ type kernel struct {
 	mc     int // rows of A packed at a time
 	nc     int // columns of B packed at a time
 	fn     kernelFunc
+
+	testOnce sync.Once
+	testErr  error // result of the self-test
+}
+
+// checked runs k's self-test once and returns its result.
+func (k *kernel) checked() error {
+	k.testOnce.Do(func() { k.testErr = selfTest(k) })
+	return k.testErr
 }
 
 // Paths that the FLUENS_GEMM environment variable may name.
@@ -73,12 +82,14 @@ func KernelInfo() string {
 // Kernel returns the name of the path in use: "avx512", "avx2" or "generic".
 func Kernel() string { return active().name }
 
-// Paths lists the kernel paths this CPU can run, best first; "generic" is
-// always last.
+// Paths lists the kernel paths this CPU can run and that pass their
+// self-test, best first; "generic" is always last.
 func Paths() []string {
 	var p []string
 	for _, k := range amd64Kernels {
-		p = append(p, k.name)
+		if k.checked() == nil {
+			p = append(p, k.name)
+		}
 	}
 	return append(p, PathGeneric)
 }
@@ -94,7 +105,7 @@ func choose(env string) (*kernel, string) {
 	default:
 		for _, k := range amd64Kernels {
 			if k.name == env {
-				if err := selfTest(k); err != nil {
+				if err := k.checked(); err != nil {
 					return generic, describe(generic, fmt.Sprintf("FLUENS_GEMM=%s failed its self-test: %v", env, err))
 				}
 				return k, describe(k, "forced by FLUENS_GEMM")
@@ -103,7 +114,7 @@ func choose(env string) (*kernel, string) {
 		notes = append(notes, fmt.Sprintf("FLUENS_GEMM=%q not available on this CPU", env))
 	}
 	for _, k := range amd64Kernels {
-		if err := selfTest(k); err != nil {
+		if err := k.checked(); err != nil {
 			notes = append(notes, fmt.Sprintf("%s disabled: %v", k.name, err))
 			continue
 		}
