@@ -150,3 +150,26 @@ func TestStoreResultRejectsHostileResults(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func FuzzStoreResult(f *testing.F) {
+	key := strings.Repeat("ab", 32)
+	rec := sweep.Record{Key: key, Spec: "linear", Mix: "conv_div_mix_00", Hyper: sweep.Hyper{Epochs: 1, Batch: 8, LR: 0.01},
+		TrainLoss: []sweep.Float{1}, TestAcc: []sweep.Float{0.5}, PerClass: []sweep.Float{0.5}}
+	good, _ := json.Marshal(rec)
+	body, _ := json.Marshal(ResultMsg{Key: key, Record: good})
+	f.Add(body)
+	f.Add([]byte(`{"key":"` + key + `","record":{},"files":{"x":"AAEC"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		store, err := sweep.OpenStore(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := storeResult(store, key, body); err != nil {
+			return
+		}
+		// What is accepted reads back as a valid record of the key.
+		if _, err := store.Load(key); err != nil {
+			t.Fatalf("stored a record that does not load: %v", err)
+		}
+	})
+}
