@@ -99,11 +99,12 @@ func sweepJobs(o trainOptions) ([]sweep.Job, error) {
 // the user set, as --name=value.
 func trainArgs(f *pflag.FlagSet, o trainOptions) []string {
 	args := []string{"train", "--data=" + o.Data, "--runs=" + o.Runs}
+	train := newTrainCmd().Flags()
 	f.Visit(func(fl *pflag.Flag) {
 		if fl.Name == "data" || fl.Name == "runs" || sweepFlagSkip[fl.Name] {
 			return
 		}
-		if newTrainCmd().Flags().Lookup(fl.Name) == nil {
+		if train.Lookup(fl.Name) == nil {
 			return // the engine's own flag
 		}
 		args = append(args, "--"+fl.Name+"="+fl.Value.String())

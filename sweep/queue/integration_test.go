@@ -119,7 +119,7 @@ func TestThreeWorkersOneKilled(t *testing.T) {
 	args := []string{"--nats", s.URL(), "--idle-exit=6s", "--threads=1"}
 	workers := []*worker{startWorker(t, bin, victim, args...), startWorker(t, bin, nil, args...), startWorker(t, bin, nil, args...)}
 
-	col := exec.Command(bin, "queue", "collect", "--nats", s.URL(), "--runs", remote, "--wait", "--timeout=75s")
+	col := exec.Command(bin, "queue", "collect", "--nats", s.URL(), "--runs", remote, "--wait", "--timeout=5m")
 	colOut, err := col.CombinedOutput()
 	if err != nil {
 		t.Fatalf("collect: %v\n%s", err, colOut)

@@ -229,24 +229,34 @@ func (w *Worker) mix(jm JobMsg) (sweep.Mix, error) {
 	if w.mixes == nil {
 		w.mixes = map[string][]sweep.Mix{}
 	}
-	mixes, ok := w.mixes[dir]
-	if !ok {
-		var err error
-		mixes, err = sweep.FindMixes(dir)
-		if err != nil {
+	// The folder is hashed once and hashed again when a job does not
+	// match, in case it was prepared anew meanwhile.
+	for fresh := false; ; fresh = true {
+		mixes, ok := w.mixes[dir]
+		if !ok {
+			var err error
+			mixes, err = sweep.FindMixes(dir)
+			if err != nil {
+				return sweep.Mix{}, err
+			}
+			w.mixes[dir] = mixes
+			fresh = true
+		}
+		err := fmt.Errorf("queue: %s has no mix %s", dir, jm.Mix)
+		for _, m := range mixes {
+			if m.Name != jm.Mix {
+				continue
+			}
+			if m.Hash == jm.DataHash {
+				return m, nil
+			}
+			err = fmt.Errorf("queue: %s holds other data than the submitter's (hash %.12s…, job wants %.12s…)", m.Dir, m.Hash, jm.DataHash)
+		}
+		if fresh {
 			return sweep.Mix{}, err
 		}
-		w.mixes[dir] = mixes
+		delete(w.mixes, dir)
 	}
-	for _, m := range mixes {
-		if m.Name == jm.Mix {
-			if m.Hash != jm.DataHash {
-				return sweep.Mix{}, fmt.Errorf("queue: %s holds other data than the submitter's (hash %.12s…, job wants %.12s…)", m.Dir, m.Hash, jm.DataHash)
-			}
-			return m, nil
-		}
-	}
-	return sweep.Mix{}, fmt.Errorf("queue: %s has no mix %s", dir, jm.Mix)
 }
 
 // train rebuilds the job, trains it into a scratch store and returns the
