@@ -29,14 +29,33 @@ type Mix struct {
 	Index int    // the number in the name (3): the x of the decay curve
 	Dir   string // the folder
 	// Hash is the data's content hash: the hex SHA-256 of the four MNIST
-	// files' names and SHA-256 sums (see DataHash).
+	// files' names and SHA-256 sums (see DataHash; the content_hash of
+	// labels.json).
 	Hash string
+
+	prep *idx.Prepared // the prepared folder, when it has labels.json
+	k    int           // the mix's position in prep
 }
 
-// FindMixes lists the mixes of a prepared data folder in index order and
-// hashes their data. It fails with an error naming the folder when prep
-// does not exist, holds no mix, or a mix lacks one of its four files.
+// FindMixes lists the mixes of a prepared data folder in index order with
+// their data hashes. A folder written by fluens prepare (with labels.json)
+// is opened with idx.Open, its hashes taken from labels.json and its files
+// checked against them when loaded. A folder without labels.json is read
+// as any set of MNIST-layout folders named conv_div_mix_NN, hashed here.
+// It fails with an error naming the folder when prep does not exist, its
+// labels.json is invalid, it holds no mix, or a mix lacks a file.
 func FindMixes(prep string) ([]Mix, error) {
+	if _, err := os.Stat(filepath.Join(prep, idx.ManifestFile)); err == nil {
+		p, err := idx.Open(prep)
+		if err != nil {
+			return nil, err
+		}
+		mixes := make([]Mix, len(p.Manifest.Mixes))
+		for k, e := range p.Manifest.Mixes {
+			mixes[k] = Mix{Name: e.Name, Index: e.Index, Dir: p.MixDir(k), Hash: e.ContentHash, prep: p, k: k}
+		}
+		return mixes, nil
+	}
 	st, err := os.Stat(prep)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -134,7 +153,13 @@ func (l *loader) load(m Mix) (*Data, error) {
 	}
 	l.mu.Unlock()
 	e.once.Do(func() {
-		train, test, err := idx.ReadDir(m.Dir)
+		var train, test idx.Dataset
+		var err error
+		if m.prep != nil {
+			train, test, err = m.prep.Mix(m.k)
+		} else {
+			train, test, err = idx.ReadDir(m.Dir)
+		}
 		if err != nil {
 			e.err = err
 			return

@@ -5,6 +5,7 @@ package sweep
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -61,6 +62,9 @@ func (s *Store) TryLock(key string) (*Lock, error) {
 // Unlock removes the lock file and releases the lock.
 func (l *Lock) Unlock() error {
 	err := os.Remove(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}

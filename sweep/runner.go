@@ -94,6 +94,7 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (Summary, error) {
 	for i := range jobs {
 		j := &jobs[i]
 		if _, err := r.Store.Load(j.Key); err == nil {
+			r.Store.removeStaleLock(j.Key)
 			s.sum.Skipped++
 			s.emit(Event{Kind: Skipped, Job: j})
 			continue
@@ -206,6 +207,7 @@ func (s *run) do(ctx context.Context, j *Job, slot, threads int) {
 		return
 	}
 	defer lock.Unlock()
+	s.r.Store.removeTemps(j.Key)
 	// Another process may have finished it between our check and the lock.
 	if _, err := s.r.Store.Load(j.Key); err == nil {
 		s.mu.Lock()

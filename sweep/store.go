@@ -123,6 +123,24 @@ func (s *Store) Put(r *Record) error {
 	return writeFileAtomic(s.path(r.Key, ".json"), append(b, '\n'))
 }
 
+// removeTemps removes the temporary files a killed writer of job key left
+// behind. Only the holder of the job's lock writes them, so the caller must
+// hold it.
+func (s *Store) removeTemps(key string) {
+	matches, _ := filepath.Glob(filepath.Join(s.Dir, JobsDir, "."+key+".*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+// removeStaleLock removes the lock file of a job that has its record: a
+// process killed between writing the record and unlocking leaves it. A
+// live holder in that window finds it gone, which is harmless: the record
+// already tells every process the job is done.
+func (s *Store) removeStaleLock(key string) {
+	os.Remove(s.path(key, ".lock"))
+}
+
 // Records reads every record of the store, sorted by key. Damaged files
 // are skipped and reported in problems.
 func (s *Store) Records() (recs []*Record, problems []error, err error) {

@@ -49,6 +49,12 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// The worker starts first, on streams with the default settings; the
+	// submitter then lowers MaxDeliver to 1, which the worker must honour
+	// (the failure it reports is final).
+	w := &Worker{Conn: nc, Threads: 1, IdleExit: 3 * time.Second, Logf: t.Logf}
+	werr := make(chan error, 1)
+	go func() { werr <- w.Run(ctx) }()
 	o := SubmitOptions{StreamOptions: StreamOptions{AckWait: 10 * time.Second, MaxDeliver: 1}, Data: prep}
 	sum, err := Submit(ctx, nc, store, jobs, o)
 	if err != nil {
@@ -61,13 +67,9 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Published != 0 || sum.Queued != 11 {
+	if sum.Published+sum.Queued != 11 || sum.Queued == 0 {
 		t.Fatalf("second submit queued jobs twice: %+v", sum)
 	}
-
-	w := &Worker{Conn: nc, Threads: 1, IdleExit: time.Second, Logf: t.Logf}
-	werr := make(chan error, 1)
-	go func() { werr <- w.Run(ctx) }()
 	col, err := Collect(ctx, nc, store, CollectOptions{Wait: true, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)

@@ -131,7 +131,21 @@ func (w *Worker) loop(ctx context.Context, js jetstream.JetStream, cons jetstrea
 			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, context.DeadlineExceeded) {
 				continue
 			}
-			return fmt.Errorf("queue: fetching a job: %w", err)
+			if errors.Is(err, nats.ErrConnectionClosed) {
+				return fmt.Errorf("queue: fetching a job: %w", err)
+			}
+			// The server restarts, the consumer is being recreated, the
+			// network is down for a while: try again.
+			w.logf("worker: fetching a job: %v; retrying", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(2 * time.Second):
+			}
+			if c, err := ensure(ctx, js); err == nil {
+				cons = c
+			}
+			continue
 		}
 		w.mu.Lock()
 		if w.MaxJobs > 0 && w.taken >= w.MaxJobs {
@@ -142,6 +156,10 @@ func (w *Worker) loop(ctx context.Context, js jetstream.JetStream, cons jetstrea
 		w.taken++
 		w.active++
 		w.mu.Unlock()
+		// The submitter may have changed AckWait or MaxDeliver since.
+		if info, err := cons.Info(ctx); err == nil {
+			cfg = info.Config
+		}
 		w.handle(ctx, js, msg, cfg)
 		w.mu.Lock()
 		w.active--
