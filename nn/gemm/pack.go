@@ -12,46 +12,62 @@ package gemm
 // holds kc steps of w values (columns p·w …), scaled by alpha, zero-padded.
 // It walks the source row by row, so reads are sequential.
 func copyPanels(dst, src []float32, ld, kc, cols, w int, alpha float32) {
+	// Steps are taken qb at a time for all panels: walking all panels for
+	// one step would write to addresses panels·w·kc·4 bytes apart, which
+	// fall in the same few L1 sets.
+	const qb = 8
 	full := cols / w
-	for q := 0; q < kc; q++ {
-		row := src[q*ld : q*ld+cols]
-		if alpha == 1 {
-			switch w {
-			case 6:
-				for p := 0; p < full; p++ {
-					*(*[6]float32)(dst[p*6*kc+q*6:]) = *(*[6]float32)(row[p*6:])
-				}
-			case 14:
-				for p := 0; p < full; p++ {
-					*(*[14]float32)(dst[p*14*kc+q*14:]) = *(*[14]float32)(row[p*14:])
-				}
-			case 16:
-				for p := 0; p < full; p++ {
-					*(*[16]float32)(dst[p*16*kc+q*16:]) = *(*[16]float32)(row[p*16:])
-				}
-			case 32:
-				for p := 0; p < full; p++ {
-					*(*[32]float32)(dst[p*32*kc+q*32:]) = *(*[32]float32)(row[p*32:])
-				}
-			default:
-				for p := 0; p < full; p++ {
-					copy(dst[p*w*kc+q*w:p*w*kc+q*w+w], row[p*w:p*w+w])
+	for q0 := 0; q0 < kc; q0 += qb {
+		q1 := min(q0+qb, kc)
+		for p := 0; p < full; p++ {
+			d := dst[p*w*kc : (p+1)*w*kc]
+			if alpha == 1 {
+				switch w {
+				case 6:
+					for q := q0; q < q1; q++ {
+						dd, ss := (*[6]float32)(d[q*6:]), (*[6]float32)(src[q*ld+p*6:])
+						dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = ss[0], ss[1], ss[2], ss[3], ss[4], ss[5]
+					}
+					continue
+				case 14:
+					for q := q0; q < q1; q++ {
+						*(*[14]float32)(d[q*14:]) = *(*[14]float32)(src[q*ld+p*14:])
+					}
+					continue
+				case 16:
+					for q := q0; q < q1; q++ {
+						dd, ss := d[q*16:q*16+16], src[q*ld+p*16:q*ld+p*16+16]
+						for c := 0; c < 16; c += 4 {
+							*(*[4]float32)(dd[c:]) = *(*[4]float32)(ss[c:])
+						}
+					}
+					continue
+				case 32:
+					for q := q0; q < q1; q++ {
+						dd, ss := d[q*32:q*32+32], src[q*ld+p*32:q*ld+p*32+32]
+						for c := 0; c < 32; c += 4 {
+							*(*[4]float32)(dd[c:]) = *(*[4]float32)(ss[c:])
+						}
+					}
+					continue
 				}
 			}
-		} else {
-			for p := 0; p < full; p++ {
-				d := dst[p*w*kc+q*w : p*w*kc+q*w+w]
-				for i, v := range row[p*w : p*w+w] {
-					d[i] = alpha * v
+			for q := q0; q < q1; q++ {
+				dd := d[q*w : q*w+w]
+				for i, v := range src[q*ld+p*w : q*ld+p*w+w] {
+					dd[i] = alpha * v
 				}
 			}
 		}
 		if h := cols - full*w; h > 0 {
-			d := dst[full*w*kc+q*w : full*w*kc+q*w+w]
-			for i, v := range row[full*w:] {
-				d[i] = alpha * v
+			d := dst[full*w*kc : (full+1)*w*kc]
+			for q := q0; q < q1; q++ {
+				dd := d[q*w : q*w+w]
+				for i, v := range src[q*ld+full*w : q*ld+cols] {
+					dd[i] = alpha * v
+				}
+				clear(dd[h:])
 			}
-			clear(d[h:])
 		}
 	}
 }
@@ -61,6 +77,19 @@ func copyPanels(dst, src []float32, ld, kc, cols, w int, alpha float32) {
 func interleave(dst, src []float32, ld, kc, h, w int, alpha float32) {
 	dst = dst[:kc*w]
 	i := 0
+	if h == 6 && w == 6 && alpha == 1 {
+		r0 := src[0:kc]
+		r1 := src[ld : ld+kc][:len(r0)]
+		r2 := src[2*ld : 2*ld+kc][:len(r0)]
+		r3 := src[3*ld : 3*ld+kc][:len(r0)]
+		r4 := src[4*ld : 4*ld+kc][:len(r0)]
+		r5 := src[5*ld : 5*ld+kc][:len(r0)]
+		for q := range r0 {
+			d := (*[6]float32)(dst[q*6:])
+			d[0], d[1], d[2], d[3], d[4], d[5] = r0[q], r1[q], r2[q], r3[q], r4[q], r5[q]
+		}
+		return
+	}
 	for ; i+4 <= h; i += 4 {
 		r0 := src[i*ld : i*ld+kc]
 		r1 := src[(i+1)*ld : (i+1)*ld+kc]
@@ -77,6 +106,14 @@ func interleave(dst, src []float32, ld, kc, h, w int, alpha float32) {
 				d := (*[4]float32)(dst[q*w+i:])
 				d[0], d[1], d[2], d[3] = alpha*r0[q], alpha*r1[q], alpha*r2[q], alpha*r3[q]
 			}
+		}
+	}
+	for ; i+2 <= h; i += 2 {
+		r0 := src[i*ld : i*ld+kc]
+		r1 := src[(i+1)*ld : (i+1)*ld+kc][:len(r0)]
+		for q := range r0 {
+			d := (*[2]float32)(dst[q*w+i:])
+			d[0], d[1] = alpha*r0[q], alpha*r1[q]
 		}
 	}
 	for ; i < h; i++ {
