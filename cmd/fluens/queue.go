@@ -156,7 +156,8 @@ With --wait it then collects results into RUNS until every job is done.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "queue: %d jobs: published %d, %d done, %d already queued\n", sum.Total, sum.Published, sum.Done, sum.Queued)
+			fmt.Fprintf(out, "queue: %d jobs: published %d, %d done, %d already queued, %d with a result to collect\n",
+				sum.Total, sum.Published, sum.Done, sum.Queued, sum.Results)
 			if !wait {
 				return nil
 			}

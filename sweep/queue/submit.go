@@ -41,6 +41,7 @@ type SubmitSummary struct {
 	Total     int // jobs in the list
 	Done      int // left out: their record is in the store
 	Queued    int // left out: already in the queue
+	Results   int // left out: a result waits on the server (run Collect)
 	Published int // published now
 	// Manifest is the file that lists the sweep's keys for Collect.
 	Manifest string
@@ -58,7 +59,8 @@ type Manifest struct {
 // stream, after creating the streams (or updating the consumer's AckWait
 // and MaxDeliver), and writes a manifest of the sweep into
 // store/queue/. A job still in the queue from an earlier submission is
-// not published twice.
+// not published twice, nor is one whose result waits on the server to be
+// collected.
 func Submit(ctx context.Context, nc *nats.Conn, store *sweep.Store, jobs []sweep.Job, o SubmitOptions) (SubmitSummary, error) {
 	sum := SubmitSummary{Total: len(jobs)}
 	data, err := filepath.Abs(o.Data)
@@ -76,6 +78,10 @@ func Submit(ctx context.Context, nc *nats.Conn, store *sweep.Store, jobs []sweep
 	if err != nil {
 		return sum, fmt.Errorf("queue: stream %s: %w", JobsStream, err)
 	}
+	results, err := js.Stream(ctx, ResultsStream)
+	if err != nil {
+		return sum, fmt.Errorf("queue: stream %s: %w", ResultsStream, err)
+	}
 	// The manifest goes first: a collector started while jobs are being
 	// published must know them.
 	keys := make([]string, len(jobs))
@@ -89,6 +95,12 @@ func Submit(ctx context.Context, nc *nats.Conn, store *sweep.Store, jobs []sweep
 		if _, err := store.Load(j.Key); err == nil {
 			sum.Done++
 			continue
+		}
+		if _, err := results.GetLastMsgForSubject(ctx, resultSubject(j.Key)); err == nil {
+			sum.Results++
+			continue
+		} else if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return sum, fmt.Errorf("queue: looking up the result of job %d: %w", j.Index, err)
 		}
 		body, err := json.Marshal(JobMsg{
 			Key: j.Key, Index: j.Index, Spec: j.Model.Spec.String(), Family: string(j.Model.Family),
