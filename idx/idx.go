@@ -66,6 +66,27 @@ func (h Header) dataBytes() (int64, error) {
 	return n, nil
 }
 
+// check validates the header of an unsigned-byte file and returns the
+// bytes of data it announces and of one item (the product of the
+// dimensions after the first), each within MaxDataBytes.
+func (h Header) check() (data, item int64, err error) {
+	if h.Type != typeUbyte {
+		return 0, 0, formatError("bad magic %#08x: data type %#02x is not unsigned byte (0x08)", h.Magic(), h.Type)
+	}
+	for i, d := range h.Dims[1:] {
+		if d == 0 {
+			return 0, 0, formatError("dimension %d is zero: items of no bytes", i+1)
+		}
+	}
+	if item, err = (Header{Dims: h.Dims[1:]}).dataBytes(); err != nil {
+		return 0, 0, err
+	}
+	if data, err = h.dataBytes(); err != nil {
+		return 0, 0, err
+	}
+	return data, item, nil
+}
+
 // Decompress returns a reader of r's bytes, gunzipped when they start with
 // the gzip magic bytes 1f 8b (RFC 1952), unchanged otherwise.
 func Decompress(r io.Reader) (io.Reader, error) {
@@ -185,10 +206,7 @@ func Decode(r io.Reader) (Header, []byte, error) {
 	if err != nil {
 		return Header{}, nil, err
 	}
-	if h.Type != typeUbyte {
-		return Header{}, nil, formatError("bad magic %#08x: data type %#02x is not unsigned byte (0x08)", h.Magic(), h.Type)
-	}
-	n, err := h.dataBytes()
+	n, _, err := h.check()
 	if err != nil {
 		return Header{}, nil, err
 	}
@@ -214,9 +232,6 @@ func DecodeImages(r io.Reader) (Images, error) {
 	}
 	if h.Magic() != MagicImages {
 		return Images{}, formatError("bad magic %#08x: want %#08x (images: unsigned bytes, 3 dimensions)", h.Magic(), MagicImages)
-	}
-	if h.Dims[1] == 0 || h.Dims[2] == 0 {
-		return Images{}, formatError("images of %d×%d pixels", h.Dims[1], h.Dims[2])
 	}
 	return Images{N: h.Dims[0], Rows: h.Dims[1], Cols: h.Dims[2], Pixels: data}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,11 +76,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"images as labels", false, 0, append(header(8, 1, 2, 2), pix...), "bad magic 0x00000803"},
 		{"float type", true, 0, append(header(0x0d, 1, 2, 2), pix...), "not unsigned byte"},
 		{"zero dims", true, 0, []byte{0, 0, 8, 0}, "zero dimensions"},
-		{"zero rows", true, 0, header(8, 0, 0, 2), "0×2"},
+		{"zero rows", true, 0, header(8, 0, 0, 2), "dimension 1 is zero"},
 		{"negative dim", true, 0, header(8, 0x80000000, 2, 2), "negative"},
 		{"truncated data", true, 0, append(header(8, 2, 2, 2), pix...), "truncated: header announces 8 data bytes, file holds 4"},
 		{"trailing data", true, 0, append(header(8, 1, 2, 2), 1, 2, 3, 4, 5), "trailing data"},
-		{"overflowing dims", true, 0, append(header(8, 0x7fffffff, 0x7fffffff, 0x7fffffff), pix...), "overflow"},
+		{"overflowing dims", true, 0, append(header(8, 1, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff), pix...), "overflow"},
 		{"huge count", true, 0, append(header(8, 0x7fffffff, 28, 28), pix...), "more than the limit"},
 		{"big count, little data", true, 0, append(header(8, 1000000, 28, 28), pix...), "truncated"},
 		{"label out of range", false, 10, append(header(8, 3), 1, 10, 2), "label 10 of item 1 is out of range 0–9"},
@@ -269,8 +270,15 @@ func FuzzDecode(f *testing.F) {
 	f.Add(header(8, 0x7fffffff, 28, 28))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		h, data, err := Decode(bytes.NewReader(in))
+		streamed, serr := readStream(in)
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("Decode: %v, Reader: %v", err, serr)
+		}
 		if err != nil {
 			return
+		}
+		if !bytes.Equal(data, streamed) {
+			t.Fatal("Decode and Reader read different data")
 		}
 		n, err := h.dataBytes()
 		if err != nil || int64(len(data)) != n {
@@ -299,6 +307,58 @@ func BenchmarkDecodeImages(b *testing.B) {
 	for b.Loop() {
 		if _, err := ReadImages(path); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// readStream reads all of an IDX file's data with a Reader.
+func readStream(in []byte) ([]byte, error) {
+	r, err := NewReader(bytes.NewReader(in))
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	item := make([]byte, r.ItemSize())
+	for {
+		err := r.Next(item)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, item...)
+	}
+}
+
+func TestReader(t *testing.T) {
+	in := gz(t, append(header(8, 3, 2, 2), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12))
+	r, err := NewReader(bytes.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Len() != 3 || r.ItemSize() != 4 || r.Header().Magic() != MagicImages {
+		t.Fatalf("len %d, item %d, magic %#x", r.Len(), r.ItemSize(), r.Header().Magic())
+	}
+	item := make([]byte, 4)
+	for i := range 3 {
+		if err := r.Next(item); err != nil || item[0] != byte(4*i+1) {
+			t.Fatalf("item %d: %v %v", i, item, err)
+		}
+	}
+	if err := r.Next(item); err != io.EOF {
+		t.Fatalf("after the last: %v", err)
+	}
+	for _, c := range []struct {
+		in   []byte
+		want string
+	}{
+		{append(header(8, 3, 2), 1, 2, 3, 4), "item 2 of 3 is missing"},
+		{append(header(8, 1, 2), 1, 2, 3), "trailing data"},
+	} {
+		_, err := readStream(c.in)
+		if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %q", err, c.want)
 		}
 	}
 }
