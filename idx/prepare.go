@@ -3,6 +3,7 @@ package idx
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -77,6 +78,13 @@ func Prepare(ctx context.Context, opt PrepareOptions) (*Prepared, error) {
 	logf := opt.Log
 	if logf == nil {
 		logf = func(string, ...any) {}
+	}
+
+	for _, pat := range []string{".tmp-*", ".old-*"} {
+		stale, _ := filepath.Glob(filepath.Clean(opt.Out) + pat)
+		for _, st := range stale {
+			logf("note: %s is an incomplete folder from an interrupted (or still running) prepare; remove it when no run uses it", st)
+		}
 	}
 
 	src, err := quickdraw.Open(opt.Source, opt.QuickDraw)
