@@ -44,7 +44,7 @@ const (
 // Limits on the sizes Parse accepts; they keep counts far from overflow.
 const (
 	MaxFilters = 4096
-	MaxKernel  = 27
+	MaxKernel  = 15
 	MaxUnits   = 1 << 16
 	MaxDepth   = 16
 )
@@ -101,6 +101,16 @@ func (s Spec) String() string {
 func (s Spec) ID() string {
 	sum := sha256.Sum256([]byte(s.String()))
 	return hex.EncodeToString(sum[:6])
+}
+
+// HasConv reports whether the spec holds a convolution.
+func (s Spec) HasConv() bool {
+	for _, l := range s.Layers {
+		if l.Kind == Conv {
+			return true
+		}
+	}
+	return false
 }
 
 // Depth returns the number of hidden layers.

@@ -59,6 +59,7 @@ func TestParseErrors(t *testing.T) {
 		{"F-1", "units"},
 		{"C32", "C<filters>k<kernel>"},
 		{"C32k4", "kernel must be odd"},
+		{"C32k17", "kernel must be odd, 1..15"},
 		{"C0k3", "leading zeros"},
 		{"P3", "only 2×2"},
 		{"D0.250", "canonical decimal"},
@@ -198,6 +199,14 @@ func TestBuildAndCheapest(t *testing.T) {
 	}
 	if kept > 4 {
 		t.Errorf("Cheapest(5) left out a model cheaper than %d FLOPs", maxIn)
+	}
+}
+
+func TestHasConv(t *testing.T) {
+	for s, want := range map[string]bool{"linear": false, "P2-D0.5-F16": false, "P2-C8k3": true, "C8k5-F16": true} {
+		if got := MustParse(s).HasConv(); got != want {
+			t.Errorf("%s: HasConv %v", s, got)
+		}
 	}
 }
 

@@ -30,7 +30,7 @@ type trainOptions struct {
 	Runs        string      `json:"runs"`
 	Zoo         string      `json:"zoo"`
 	CNNs        int         `json:"cnns"`
-	Cheapest    int         `json:"cheapest_cnns,omitempty"` // keep only the n cheapest CNNs (quick profile)
+	Cheapest    int         `json:"cheapest_conv_cnns,omitempty"` // keep only the n cheapest CNNs holding a convolution (quick profile)
 	ZooSeed     uint64      `json:"zoo_seed"`
 	Hyper       sweep.Hyper `json:"hyper"`
 	Seeds       int         `json:"seeds"`
@@ -116,10 +116,11 @@ func (o trainOptions) models() ([]zoo.Model, error) {
 	if o.Cheapest > 0 {
 		var mlps, cnns []zoo.Model
 		for _, m := range models {
-			if m.Family == zoo.CNN {
-				cnns = append(cnns, m)
-			} else {
+			switch {
+			case m.Family != zoo.CNN:
 				mlps = append(mlps, m)
+			case m.Spec.HasConv():
+				cnns = append(cnns, m)
 			}
 		}
 		models = append(mlps, zoo.Cheapest(cnns, o.Cheapest)...)
