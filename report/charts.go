@@ -56,6 +56,10 @@ func accBounds(models []*Model) (lo, hi float64) {
 	return lo, hi
 }
 
+// maxBands is the largest number of models whose seed bands a decay chart
+// shows all at once.
+const maxBands = 40
+
 // decayChart draws accuracy vs mix for the models: the mean over seeds as a
 // curve, the range over seeds as a band and, if reg, each model's
 // least-squares line.
@@ -80,6 +84,12 @@ func decayChart(id string, models []*Model, nmix int, reg bool) string {
 		}
 	}
 	if bands {
+		// With many models the bands would cover the chart in grey: they
+		// are drawn only for the highlighted model (class hide).
+		bandClass := "band"
+		if len(models) > maxBands {
+			bandClass = "band hide"
+		}
 		b.p(`<g class="bands">`)
 		for i, m := range models {
 			var top, bot []string
@@ -95,7 +105,7 @@ func decayChart(id string, models []*Model, nmix int, reg bool) string {
 			if len(top) < 2 {
 				continue
 			}
-			b.p(`<polygon class="band" data-model="%s" fill="%s" points="`, esc(m.ID), modelColor(m, i, len(models)))
+			b.p(`<polygon class="%s" data-model="%s" fill="%s" points="`, bandClass, esc(m.ID), modelColor(m, i, len(models)))
 			for _, p := range top {
 				b.p("%s ", p)
 			}

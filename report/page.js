@@ -18,22 +18,60 @@
   }
 
   var tip = document.getElementById('fl-tip');
-  var body = document.body;
   var hover = null, pinned = null;
 
+  // One overlay per chart, stacked on it: highlighting draws copies of a
+  // model's marks there, so the chart itself (thousands of marks) is never
+  // repainted while the mouse moves.
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  var overlays = new Map();
+  document.querySelectorAll('svg.chart').forEach(function (svg) {
+    if (!svg.querySelector('[data-model]')) return;
+    var wrap = document.createElement('div');
+    wrap.className = 'fl-wrap';
+    svg.parentNode.insertBefore(wrap, svg);
+    wrap.appendChild(svg);
+    var ov = document.createElementNS(SVGNS, 'svg');
+    ['viewBox', 'width', 'height'].forEach(function (a) { if (svg.hasAttribute(a)) ov.setAttribute(a, svg.getAttribute(a)); });
+    ov.setAttribute('class', svg.getAttribute('class') + ' fl-ov');
+    ov.setAttribute('aria-hidden', 'true');
+    var vb = svg.viewBox.baseVal;
+    var veil = document.createElementNS(SVGNS, 'rect');
+    veil.setAttribute('class', 'fl-veil');
+    veil.setAttribute('width', vb.width);
+    veil.setAttribute('height', vb.height);
+    ov.appendChild(veil);
+    var pins = document.createElementNS(SVGNS, 'g'), hovers = document.createElementNS(SVGNS, 'g');
+    ov.appendChild(pins);
+    ov.appendChild(hovers);
+    wrap.appendChild(ov);
+    overlays.set(svg, { svg: ov, layers: { pin: pins, hl: hovers } });
+  });
+
+  // mark sets or clears the class cls (hl or pin) on the model's elements
+  // and, for marks in charts, draws or removes their copies.
   function mark(id, cls, on) {
     var list = index.get(id);
     if (!list) return;
     for (var i = 0; i < list.length; i++) {
       var el = list[i];
       el.classList.toggle(cls, on);
-      // Bring the model's marks to the front of their SVG group.
-      if (on && el instanceof SVGElement && el.parentNode && el.parentNode.lastElementChild !== el) {
-        el.parentNode.appendChild(el);
-      }
+      var o = el.ownerSVGElement && overlays.get(el.ownerSVGElement);
+      if (!o) continue;
+      var layer = o.layers[cls];
+      if (!on) { layer.textContent = ''; continue; }
+      var c = el.cloneNode(true);
+      c.removeAttribute('data-model');
+      c.classList.remove('hide', 'hl', 'pin');
+      var clip = el.parentNode.closest('[clip-path]');
+      if (clip) c.setAttribute('clip-path', clip.getAttribute('clip-path'));
+      layer.appendChild(c);
     }
   }
-  function refreshBody() { body.classList.toggle('fl-on', hover !== null || pinned !== null); }
+  function refreshVeils() {
+    var on = hover !== null || pinned !== null;
+    overlays.forEach(function (o) { o.svg.classList.toggle('on', on); });
+  }
 
   function modelText(m) {
     var lines = [m.s, m.f.toUpperCase() + ', depth ' + m.d + ', ' + m.p.toLocaleString('en') + ' parameters' + (m.fl ? ', ' + m.fl.toLocaleString('en') + ' FLOPs' : '')];
@@ -73,7 +111,7 @@
       var m = models[id];
       showTip(m ? modelText(m) : id, ev);
     }
-    refreshBody();
+    refreshVeils();
   }
 
   document.addEventListener('mouseover', function (ev) {
@@ -87,11 +125,14 @@
   document.addEventListener('click', function (ev) {
     var t = ev.target;
     var el = t && t.closest ? t.closest('[data-model]') : null;
+    // Clicks outside the charts and model lists (links, the zoom toggle)
+    // leave the pin alone.
+    if (!el && !(t && t.closest && t.closest('svg.chart'))) return;
     var id = el ? el.getAttribute('data-model') : null;
     if (pinned !== null) mark(pinned, 'pin', false);
     pinned = (id === null || id === pinned) ? null : id;
     if (pinned !== null) mark(pinned, 'pin', true);
-    refreshBody();
+    refreshVeils();
   });
 
   var zoom = document.getElementById('zoom-toggle');
