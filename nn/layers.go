@@ -451,7 +451,8 @@ type pool struct {
 	h, w, c      int
 	oh, ow       int
 	needDx       bool
-	relu         bool // the input is a ReLU's output
+	relu         bool    // the input is a ReLU's output
+	arg          []uint8 // which input of its window each output took (0..3)
 	x, y, dx, dy []float32
 	fnFwd, fnBwd func(lo, hi int)
 }
@@ -471,6 +472,9 @@ func (l *pool) outSize() int                       { return l.oh * l.ow * l.c }
 
 func (l *pool) alloc(n int) {
 	l.y = ensure(l.y, n*l.outSize())
+	if cap(l.arg) < n*l.outSize() {
+		l.arg = make([]uint8, n*l.outSize())
+	}
 	if l.needDx {
 		l.dx = ensure(l.dx, n*l.h*l.w*l.c)
 	}
@@ -488,14 +492,32 @@ func (l *pool) forwardRange(lo, hi int) {
 	for s := lo; s < hi; s++ {
 		src := l.x[s*in : (s+1)*in]
 		dst := l.y[s*out : (s+1)*out]
+		arg := l.arg[s*out : (s+1)*out]
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
 				p00 := ((2*oy)*w + 2*ox) * c
 				r0 := src[p00 : p00+2*c]
 				r1 := src[p00+w*c : p00+w*c+2*c]
-				o := dst[(oy*ow+ox)*c : (oy*ow+ox)*c+c]
+				j := (oy*ow + ox) * c
+				o := dst[j : j+c]
+				ar := arg[j : j+c]
 				for ch := range o {
-					o[ch] = max(max(r0[ch], r0[c+ch]), max(r1[ch], r1[c+ch]))
+					a, b, e, f := r0[ch], r0[c+ch], r1[ch], r1[c+ch]
+					m := max(max(a, b), max(e, f))
+					// The first maximum wins: test in reverse order. (An
+					// int k compiles to conditional moves; the outcome of
+					// these tests on real data is a coin toss for a branch.)
+					k := 3
+					if e == m {
+						k = 2
+					}
+					if b == m {
+						k = 1
+					}
+					if a == m {
+						k = 0
+					}
+					o[ch], ar[ch] = m, uint8(k)
 				}
 			}
 		}
@@ -512,44 +534,43 @@ func (l *pool) backward(dy []float32, n int) []float32 {
 }
 
 // backwardRange routes each output's gradient to the first maximum of its
-// window (found again by comparing the input with the output). When the
-// input came out of a ReLU (l.relu), a window whose maximum is not
-// positive passes no gradient: this is the ReLU's mask, applied here so
-// that the layer before needs no pass of its own.
+// window, recorded by the forward pass. When the input came out of a ReLU
+// (l.relu), a window whose maximum is not positive passes no gradient:
+// this is the ReLU's mask, applied here so that the layer before needs no
+// pass of its own. The routing uses bit masks rather than branches.
 func (l *pool) backwardRange(lo, hi int) {
 	h, w, c, oh, ow := l.h, l.w, l.c, l.oh, l.ow
 	in, out := h*w*c, oh*ow*c
 	for s := lo; s < hi; s++ {
-		src := l.x[s*in : (s+1)*in]
 		dst := l.dx[s*in : (s+1)*in]
 		if h%2 != 0 || w%2 != 0 {
 			clear(dst) // rows and columns no window covers
 		}
 		g := l.dy[s*out : (s+1)*out]
 		y := l.y[s*out : (s+1)*out]
+		arg := l.arg[s*out : (s+1)*out]
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
 				p00 := ((2*oy)*w + 2*ox) * c
-				r0 := src[p00 : p00+2*c]
-				r1 := src[p00+w*c : p00+w*c+2*c]
 				d0 := dst[p00 : p00+2*c]
 				d1 := dst[p00+w*c : p00+w*c+2*c]
 				j := (oy*ow + ox) * c
-				for ch := 0; ch < c; ch++ {
-					m, gv := y[j+ch], g[j+ch]
-					var a, b, e, f float32
-					switch {
-					case l.relu && !(m > 0):
-					case r0[ch] == m:
-						a = gv
-					case r0[c+ch] == m:
-						b = gv
-					case r1[ch] == m:
-						e = gv
-					case r1[c+ch] == m:
-						f = gv
+				gj, yj, aj := g[j:j+c], y[j:j+c], arg[j:j+c]
+				for ch := range gj {
+					gb := math.Float32bits(gj[ch])
+					if l.relu && !(yj[ch] > 0) {
+						gb = 0
 					}
-					d0[ch], d0[c+ch], d1[ch], d1[c+ch] = a, b, e, f
+					// mask p is all ones where the window's maximum was input p.
+					k := uint32(aj[ch])
+					m0 := uint32(int32(k-1) >> 31)
+					m1 := uint32(int32((k^1)-1) >> 31)
+					m2 := uint32(int32((k^2)-1) >> 31)
+					m3 := uint32(int32((k^3)-1) >> 31)
+					d0[ch] = math.Float32frombits(gb & m0)
+					d0[c+ch] = math.Float32frombits(gb & m1)
+					d1[ch] = math.Float32frombits(gb & m2)
+					d1[c+ch] = math.Float32frombits(gb & m3)
 				}
 			}
 		}
