@@ -142,7 +142,13 @@ func Collect(ctx context.Context, nc *nats.Conn, store *sweep.Store, o CollectOp
 		case !missing[key]:
 			sum.Duplicate++
 		default:
-			rec, err := storeResult(store, key, msg.Data())
+			rec, err := storeResult(store, key, msg.Data(), func(name string) ([]byte, error) {
+				obs, err := files(ctx, js)
+				if err != nil {
+					return nil, err
+				}
+				return obs.GetBytes(ctx, name)
+			})
 			if err != nil {
 				logf("queue: ignoring result on %s: %v", msg.Subject(), err)
 				break
@@ -161,8 +167,8 @@ func Collect(ctx context.Context, nc *nats.Conn, store *sweep.Store, o CollectOp
 }
 
 // storeResult validates a result message and writes it into the store:
-// the files first, then the record.
-func storeResult(store *sweep.Store, key string, body []byte) (*sweep.Record, error) {
+// the files first (read with fetch), then the record.
+func storeResult(store *sweep.Store, key string, body []byte, fetch func(name string) ([]byte, error)) (*sweep.Record, error) {
 	var res ResultMsg
 	if err := json.Unmarshal(body, &res); err != nil {
 		return nil, fmt.Errorf("damaged result: %w", err)
@@ -193,15 +199,23 @@ func storeResult(store *sweep.Store, key string, body []byte) (*sweep.Record, er
 	if err != nil {
 		return nil, err
 	}
-	for name := range res.Files {
-		if name != checked.Weights || name == "" || filepath.Base(name) != name || !strings.HasPrefix(name, key) {
+	want := 0
+	if checked.Weights != "" {
+		want = 1
+	}
+	if len(res.Files) != want {
+		return nil, fmt.Errorf("record names %d weights files, the result carries %d", want, len(res.Files))
+	}
+	for _, name := range res.Files {
+		if name != checked.Weights || filepath.Base(name) != name || !strings.HasPrefix(name, key) {
 			return nil, fmt.Errorf("result carries file %q that its record does not name", name)
 		}
 	}
-	if checked.Weights != "" && res.Files[checked.Weights] == nil {
-		return nil, fmt.Errorf("record names weights %q that the result does not carry", checked.Weights)
-	}
-	for name, data := range res.Files {
+	for _, name := range res.Files {
+		data, err := fetch(name)
+		if err != nil {
+			return nil, fmt.Errorf("fetching %s from %s: %w", name, FilesBucket, err)
+		}
 		if err := sweep.WriteFileAtomic(filepath.Join(store.Dir, sweep.JobsDir, name), data); err != nil {
 			return nil, err
 		}

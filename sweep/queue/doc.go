@@ -8,9 +8,9 @@
 // Workers (Worker.Run) share the durable pull consumer fluens-workers: each
 // pulls a job, rebuilds it from its spec, mix, seed and hyperparameters,
 // checks that the mix's content hash and the job key match the submitter's,
-// trains it with the local runner (sweep.Runner) into a scratch store, and
-// publishes the record and the weights it keeps to the stream
-// FLUENS_RESULTS (fluens.results.<key>). The job is acknowledged only after
+// trains it with the local runner (sweep.Runner) into a scratch store, puts
+// the weights it keeps into the object store fluens-files, and publishes the
+// record to the stream FLUENS_RESULTS (fluens.results.<key>). The job is acknowledged only after
 // the results stream has stored the result; meanwhile the worker sends an
 // in-progress acknowledgement after every epoch and every quarter of
 // AckWait, so a killed worker's job is delivered to another after AckWait,

@@ -27,6 +27,10 @@ const (
 	FailedSubject  = "fluens.failed"
 	// Consumer is the durable pull consumer the workers share.
 	Consumer = "fluens-workers"
+	// FilesBucket is the object store that carries the files a result
+	// names (the weights, <key>.safetensors), which may exceed a
+	// message's max_payload.
+	FilesBucket = "fluens-files"
 )
 
 // Defaults of StreamOptions.
@@ -85,6 +89,14 @@ func resultsConfig() jetstream.StreamConfig {
 	}
 }
 
+func filesConfig() jetstream.ObjectStoreConfig {
+	return jetstream.ObjectStoreConfig{
+		Bucket:      FilesBucket,
+		Description: "fluens weights files, by name <key>.safetensors",
+		Storage:     jetstream.FileStorage,
+	}
+}
+
 func consumerConfig(o StreamOptions) jetstream.ConsumerConfig {
 	o = o.withDefaults()
 	return jetstream.ConsumerConfig{
@@ -106,10 +118,28 @@ func Setup(ctx context.Context, js jetstream.JetStream, o StreamOptions) error {
 			return fmt.Errorf("queue: stream %s: %w", cfg.Name, err)
 		}
 	}
+	if _, err := js.CreateOrUpdateObjectStore(ctx, filesConfig()); err != nil {
+		return fmt.Errorf("queue: object store %s: %w", FilesBucket, err)
+	}
 	if _, err := js.CreateOrUpdateConsumer(ctx, JobsStream, consumerConfig(o)); err != nil {
 		return fmt.Errorf("queue: consumer %s: %w", Consumer, err)
 	}
 	return nil
+}
+
+// files opens the files bucket, creating it where it does not exist.
+func files(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
+	obs, err := js.ObjectStore(ctx, FilesBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		obs, err = js.CreateObjectStore(ctx, filesConfig())
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			obs, err = js.ObjectStore(ctx, FilesBucket)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: object store %s: %w", FilesBucket, err)
+	}
+	return obs, nil
 }
 
 // ensure creates the streams and consumer with default options where they
@@ -161,12 +191,13 @@ type JobMsg struct {
 }
 
 // ResultMsg is the body of a result message: the job's record as the
-// store holds it, and the files it names (the weights), by file name.
+// store holds it, and the names of the files it names (the weights),
+// which travel in the object store FilesBucket.
 type ResultMsg struct {
-	Key    string            `json:"key"`
-	Record json.RawMessage   `json:"record"`
-	Files  map[string][]byte `json:"files,omitempty"`
-	Worker string            `json:"worker"`
+	Key    string          `json:"key"`
+	Record json.RawMessage `json:"record"`
+	Files  []string        `json:"files,omitempty"`
+	Worker string          `json:"worker"`
 }
 
 // FailureMsg reports a job that failed on a worker. Final is set when the

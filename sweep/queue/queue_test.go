@@ -3,6 +3,9 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -124,16 +127,22 @@ func TestStoreResultRejectsHostileResults(t *testing.T) {
 		"record of another": {Key: key, Record: otherJSON},
 		"damaged record":    {Key: key, Record: json.RawMessage(`{"key":1}`)},
 		"unknown field":     {Key: key, Record: json.RawMessage(`{"key":"` + key + `","evil":1}`)},
-		"path traversal":    {Key: key, Record: good, Files: map[string][]byte{"../../" + key + ".safetensors": {1}, key + ".safetensors": {1}}},
-		"unnamed file":      {Key: key, Record: noWeightsJSON, Files: map[string][]byte{key + ".safetensors": {1}}},
+		"path traversal":    {Key: key, Record: good, Files: []string{"../../" + key + ".safetensors"}},
+		"two files":         {Key: key, Record: good, Files: []string{key + ".safetensors", key + ".safetensors"}},
+		"unnamed file":      {Key: key, Record: noWeightsJSON, Files: []string{key + ".safetensors"}},
 		"missing weights":   {Key: key, Record: good},
+		"unfetchable":       {Key: key, Record: good, Files: []string{key + ".safetensors"}},
 	} {
 		store, err := sweep.OpenStore(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := json.Marshal(res)
-		if _, err := storeResult(store, key, body); err == nil {
+		fetch := func(name string) ([]byte, error) { return []byte{1, 2, 3}, nil }
+		if name == "unfetchable" {
+			fetch = func(name string) ([]byte, error) { return nil, fmt.Errorf("no %s", name) }
+		}
+		if _, err := storeResult(store, key, body, fetch); err == nil {
 			t.Errorf("%s: stored", name)
 		}
 		if recs, _, _ := store.Records(); len(recs) != 0 {
@@ -144,12 +153,16 @@ func TestStoreResultRejectsHostileResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := json.Marshal(ResultMsg{Key: key, Record: good, Files: map[string][]byte{key + ".safetensors": {1, 2, 3}}})
-	if _, err := storeResult(store, key, body); err != nil {
+	body, _ := json.Marshal(ResultMsg{Key: key, Record: good, Files: []string{key + ".safetensors"}})
+	fetch := func(name string) ([]byte, error) { return []byte{1, 2, 3}, nil }
+	if _, err := storeResult(store, key, body, fetch); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Load(key); err != nil {
 		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(store.Dir, sweep.JobsDir, key+".safetensors")); err != nil || string(b) != "\x01\x02\x03" {
+		t.Errorf("weights %q, %v", b, err)
 	}
 }
 
@@ -160,13 +173,14 @@ func FuzzStoreResult(f *testing.F) {
 	good, _ := json.Marshal(rec)
 	body, _ := json.Marshal(ResultMsg{Key: key, Record: good})
 	f.Add(body)
-	f.Add([]byte(`{"key":"` + key + `","record":{},"files":{"x":"AAEC"}}`))
+	f.Add([]byte(`{"key":"` + key + `","record":{},"files":["x"]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		store, err := sweep.OpenStore(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := storeResult(store, key, body); err != nil {
+		fetch := func(name string) ([]byte, error) { return []byte(name), nil }
+		if _, err := storeResult(store, key, body, fetch); err != nil {
 			return
 		}
 		// What is accepted reads back as a valid record of the key.

@@ -205,7 +205,7 @@ func (w *Worker) handle(ctx context.Context, js jetstream.JetStream, msg jetstre
 	}()
 	w.logf("job %d (%s on %s, seed %d): started, attempt %d", jm.Index, jm.Spec, jm.Mix, jm.Seed, attempt)
 	start := time.Now()
-	res, err := w.train(ctx, jm, inProgress)
+	res, err := w.train(ctx, js, jm, inProgress)
 	if err == nil {
 		err = w.publish(ctx, js, res)
 	}
@@ -277,9 +277,9 @@ func (w *Worker) mix(jm JobMsg) (sweep.Mix, error) {
 	}
 }
 
-// train rebuilds the job, trains it into a scratch store and returns the
-// result message.
-func (w *Worker) train(ctx context.Context, jm JobMsg, inProgress func()) (*ResultMsg, error) {
+// train rebuilds the job, trains it into a scratch store, puts the files
+// its record names into the files bucket and returns the result message.
+func (w *Worker) train(ctx context.Context, js jetstream.JetStream, jm JobMsg, inProgress func()) (*ResultMsg, error) {
 	spec, err := zoo.Parse(jm.Spec)
 	if err != nil {
 		return nil, err
@@ -330,13 +330,29 @@ func (w *Worker) train(ctx context.Context, jm JobMsg, inProgress func()) (*Resu
 	}
 	res := &ResultMsg{Key: job.Key, Record: rec, Worker: w.Name}
 	if loaded.Weights != "" {
-		b, err := os.ReadFile(filepath.Join(tmp, sweep.JobsDir, loaded.Weights))
-		if err != nil {
+		if err := w.putFile(ctx, js, filepath.Join(tmp, sweep.JobsDir, loaded.Weights)); err != nil {
 			return nil, fmt.Errorf("queue: job %d: %w", jm.Index, err)
 		}
-		res.Files = map[string][]byte{loaded.Weights: b}
+		res.Files = []string{loaded.Weights}
 	}
 	return res, nil
+}
+
+// putFile stores a file in the files bucket under its base name.
+func (w *Worker) putFile(ctx context.Context, js jetstream.JetStream, path string) error {
+	obs, err := files(ctx, js)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := obs.Put(ctx, jetstream.ObjectMeta{Name: filepath.Base(path)}, f); err != nil {
+		return fmt.Errorf("storing %s in %s: %w", filepath.Base(path), FilesBucket, err)
+	}
+	return nil
 }
 
 // publish sends a result to the results stream and waits until the stream
