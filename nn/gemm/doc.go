@@ -62,9 +62,9 @@
 //
 // # Threads and memory
 //
-// A product worth less than about 2·2²¹ flops per thread runs on fewer
-// threads (one for small products), so small layers do not pay for
-// goroutine hand-offs. Worker goroutines are started once and reused;
+// Threads beyond GOMAXPROCS are not used. A product worth less than about
+// 2²¹ flops per thread runs on fewer threads (one for small products), so
+// small layers do not pay for goroutine hand-offs. Worker goroutines are started once and reused;
 // packing buffers come from a sync.Pool, so a steady stream of products
 // does not allocate.
 package gemm

@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -116,6 +117,7 @@ func (kn *kernel) do(threads int, ta, tb bool, m, n, k int, alpha float32, a []f
 	// Threads: never more than the work pays for, nor than there are
 	// tiles to share. K is never split, so every element of C is summed in
 	// the same order whatever the number of threads.
+	threads = min(threads, runtime.GOMAXPROCS(0))
 	if threads < 1 {
 		threads = 1
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -208,6 +209,7 @@ func TestSgemmBias(t *testing.T) {
 // TestThreadsBitIdentical checks that the number of threads does not change
 // a single bit of the result (K is never split).
 func TestThreadsBitIdentical(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // let 3 threads run on a 2-core machine
 	eachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, 10))
 		for _, s := range []shape{
