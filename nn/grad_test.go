@@ -109,3 +109,46 @@ func TestGradients(t *testing.T) {
 		})
 	}
 }
+
+// TestConvChunks checks that processing a batch in chunks of samples (as
+// large batches are) gives the gradients of processing it whole.
+func TestConvChunks(t *testing.T) {
+	layers := []LayerSpec{{Kind: Conv, Filters: 3, Kernel: 3}, {Kind: Conv, Filters: 4, Kernel: 3}, {Kind: MaxPool}, {Kind: Conv, Filters: 2, Kernel: 5}, {Kind: Dense, Units: 6}}
+	d := randomData(4, 9, 8*8*1, 4)
+	idx := []int{0, 1, 2, 3, 4, 5, 6, 7, 8}
+	grads := func(capFloats int) ([]float32, float64) {
+		old := colCap
+		colCap = capFloats
+		defer func() { colCap = old }()
+		m, err := New(layers, Config{Seed: 2, InputH: 8, InputW: 8, Classes: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := m.begin()
+		defer done()
+		m.alloc(len(idx))
+		if capFloats == 1 {
+			for _, l := range m.layers {
+				if c, ok := l.(*conv); ok && c.chunk != 1 {
+					t.Fatalf("chunk %d, want 1", c.chunk)
+				}
+			}
+		}
+		loss := m.lossGrad(d, idx, true)
+		return append([]float32(nil), m.grads...), loss
+	}
+	whole, l1 := grads(1 << 30)
+	chunked, l2 := grads(1)
+	if math.Abs(l1-l2) > 1e-6 {
+		t.Errorf("loss %v whole, %v in chunks", l1, l2)
+	}
+	var diff2, norm2 float64
+	for i := range whole {
+		e := float64(whole[i] - chunked[i])
+		diff2 += e * e
+		norm2 += float64(whole[i]) * float64(whole[i])
+	}
+	if rel := math.Sqrt(diff2 / norm2); rel > 1e-5 || norm2 == 0 {
+		t.Errorf("chunked gradients differ from whole-batch ones by %.2e (relative)", rel)
+	}
+}

@@ -196,14 +196,14 @@ func colSums(dst, m []float32, rows, ld, off int) {
 
 // colCap bounds the im2col workspace (floats); larger batches are
 // processed in chunks of samples (2 MiB stays in the last-level cache).
-const colCap = 1 << 19
+var colCap = 1 << 19
 
 // conv is a k×k convolution, stride 1, "same" zero padding (pad (k−1)/2
 // before, the rest after, as TensorFlow does), followed by ReLU. It runs as
 // im2col + GEMM: each output pixel's k·k·C receptive field becomes one row
 // of a matrix whose product with the (k·k·C)×F weights is the NHWC output.
-// The backward pass builds the transposed im2col matrix with an extra row
-// of ones, so that one product yields the weight and bias gradients.
+// The im2col rows carry a trailing 1, so that one product of their
+// transpose with the output gradient yields the weight and bias gradients.
 type conv struct {
 	e                        *engine
 	h, w, c, f, k            int
@@ -213,8 +213,8 @@ type conv struct {
 	wb, dwb                  []float32 // [W (kk×f); b (f)]
 	x, y, dx, dy             []float32
 	col                      []float32
-	chw                      []float32 // the chunk's input as channel planes
 	chunk                    int
+	colValid                 bool // col holds the im2col rows of the whole last batch
 	n, s0, cn                int
 	fnCol, fnColT, fnIm, fnM func(lo, hi int)
 }
@@ -255,9 +255,6 @@ func (l *conv) alloc(n int) {
 	per := l.h * l.w * l.ld
 	l.chunk = max(1, min(n, colCap/per))
 	l.col = ensure(l.col, l.chunk*per)
-	if l.c > 1 {
-		l.chw = ensure(l.chw, l.chunk*l.h*l.w*l.c)
-	}
 }
 
 func (l *conv) forward(x []float32, n int, train bool) []float32 {
@@ -270,6 +267,8 @@ func (l *conv) forward(x []float32, n int, train bool) []float32 {
 		rows := l.cn * hw
 		l.e.g.SgemmBias(false, false, rows, l.f, l.kk, l.col, l.ld, w, l.f, b, true, l.y[s0*hw*l.f:(s0*hw+rows)*l.f], l.f)
 	}
+	// With one chunk, the backward pass can reuse the matrix.
+	l.colValid = n <= l.chunk
 	return l.y[:n*hw*l.f]
 }
 
@@ -283,16 +282,25 @@ func (l *conv) backward(dy []float32, n int) []float32 {
 	for s0 := 0; s0 < n; s0 += l.chunk {
 		l.s0, l.cn = s0, min(l.chunk, n-s0)
 		rows := l.cn * hw
-		// The transposed im2col matrix [colᵀ; 1ᵀ] (ld × rows) makes the
-		// weight gradient a product without transposes, which packs faster.
-		l.e.work.run(l.cn, 1, l.fnColT)
 		dz := l.dy[s0*hw*l.f : (s0*hw+rows)*l.f]
 		var beta float32
 		if s0 > 0 {
 			beta = 1
 		}
-		// [dW; db] += [colᵀ; 1ᵀ]·dz, K = the chunk's rows: never split.
-		l.e.g.Sgemm(false, false, l.ld, l.f, rows, 1, l.col, rows, dz, l.f, beta, l.dwb, l.f)
+		// [dW; db] += [col 1]ᵀ·dz, K = the chunk's rows: never split.
+		if l.c == 1 {
+			// One input channel: the transposed im2col matrix is k·k
+			// shifted copies of the images, cheaper to build than to pack
+			// transposed.
+			l.e.work.run(l.cn, 1, l.fnColT)
+			l.e.g.Sgemm(false, false, l.ld, l.f, rows, 1, l.col, rows, dz, l.f, beta, l.dwb, l.f)
+		} else {
+			if !(l.colValid && s0 == 0) {
+				l.e.work.run(l.cn, 1, l.fnCol)
+			}
+			l.e.g.Sgemm(true, false, l.ld, l.f, rows, 1, l.col, l.ld, dz, l.f, beta, l.dwb, l.f)
+		}
+		l.colValid = false
 		if l.needDx {
 			l.e.g.Sgemm(false, true, rows, l.kk, l.f, 1, dz, l.f, w, l.f, 0, l.col, l.ld)
 			l.e.work.run(l.cn, 1, l.fnIm)
@@ -315,6 +323,7 @@ func (l *conv) im2colRange(lo, hi int) {
 		dst := l.col[s*h*w*ld : (s+1)*h*w*ld]
 		for oy := 0; oy < h; oy++ {
 			for ox := 0; ox < w; ox++ {
+				dst[(oy*w+ox)*ld+l.kk] = 1 // for the bias gradient
 				row := dst[(oy*w+ox)*ld : (oy*w+ox)*ld+l.kk]
 				x0 := ox - pad
 				a, b := max(0, -x0), min(k, w-x0) // valid kx in [a, b)
@@ -345,49 +354,35 @@ func (l *conv) im2colRange(lo, hi int) {
 }
 
 // im2colTRange fills the columns of samples lo..hi of the transposed
-// im2col matrix of the chunk: row (ky·k+kx)·C+ch holds, for every output
-// pixel, the input value under kernel tap (ky, kx) in channel ch; row kk
-// holds ones. Each sample is first transposed to channel planes, so that
-// every row segment is a shifted copy of a plane's row.
+// im2col matrix of the chunk for a one-channel input: row ky·k+kx holds,
+// for every output pixel, the input value under kernel tap (ky, kx), a
+// shifted copy of the image; row kk holds ones.
 func (l *conv) im2colTRange(lo, hi int) {
-	h, w, c, k, pad := l.h, l.w, l.c, l.k, l.pad
+	h, w, k, pad := l.h, l.w, l.k, l.pad
 	hw := h * w
 	rows := l.cn * hw
 	for s := lo; s < hi; s++ {
-		src := l.x[(l.s0+s)*hw*c : (l.s0+s+1)*hw*c]
-		planes := src
-		if c > 1 {
-			planes = l.chw[s*hw*c : (s+1)*hw*c]
-			for p := 0; p < hw; p++ {
-				px := src[p*c : p*c+c]
-				for ch, v := range px {
-					planes[ch*hw+p] = v
-				}
-			}
-		}
+		plane := l.x[(l.s0+s)*hw : (l.s0+s+1)*hw]
 		base := s * hw
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
 				x0 := kx - pad
 				a, b := max(0, -x0), min(w, w-x0) // valid ox in [a, b)
-				for ch := 0; ch < c; ch++ {
-					r := ((ky*k+kx)*c + ch) * rows
-					row := l.col[r+base : r+base+hw]
-					plane := planes[ch*hw : (ch+1)*hw]
-					for oy := 0; oy < h; oy++ {
-						dst := row[oy*w : (oy+1)*w]
-						iy := oy + ky - pad
-						if iy < 0 || iy >= h || a >= b {
-							clear(dst)
-							continue
-						}
-						for ox := 0; ox < a; ox++ {
-							dst[ox] = 0
-						}
-						copySmall(dst[a:b], plane[iy*w+a+x0:iy*w+b+x0])
-						for ox := b; ox < w; ox++ {
-							dst[ox] = 0
-						}
+				r := (ky*k + kx) * rows
+				row := l.col[r+base : r+base+hw]
+				for oy := 0; oy < h; oy++ {
+					dst := row[oy*w : (oy+1)*w]
+					iy := oy + ky - pad
+					if iy < 0 || iy >= h || a >= b {
+						clear(dst)
+						continue
+					}
+					for ox := 0; ox < a; ox++ {
+						dst[ox] = 0
+					}
+					copySmall(dst[a:b], plane[iy*w+a+x0:iy*w+b+x0])
+					for ox := b; ox < w; ox++ {
+						dst[ox] = 0
 					}
 				}
 			}
@@ -432,6 +427,7 @@ func (l *conv) col2imRange(lo, hi int) {
 					}
 					seg := row[ky*kc+a*c : ky*kc+b*c]
 					out := dst[(iy*w+x0+a)*c : (iy*w+x0+b)*c]
+					out = out[:len(seg)]
 					for i, v := range seg {
 						out[i] += v
 					}
