@@ -63,10 +63,10 @@
 // throughput of issue #3's workloads. The layer code keeps passes over the
 // activations few: bias and ReLU are fused into the forward product, the
 // ReLU mask of a convolution followed by pooling is applied inside the
-// pooling's backward pass, the weight gradient of a convolution is a
-// product of the transposed im2col matrix (built from channel planes) with
-// the output gradient, and the bias gradient comes out of the same product
-// through a row of ones.
+// pooling's backward pass (which routes gradients with bit masks, not
+// branches), the im2col matrix of a batch that fits one chunk is reused by
+// the backward pass, and the bias gradient comes out of the weight
+// gradient's product through a column of ones.
 //
 // # Weights
 //
