@@ -314,3 +314,33 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("bad measures.csv: %v", err)
 	}
 }
+
+// FuzzReadMeasures feeds measures.csv arbitrary bytes: it must either load
+// or fail with an error naming the file, never panic.
+func FuzzReadMeasures(f *testing.F) {
+	f.Add([]byte("name,format,drawings,entropy,variance,rank\ncat,bitmap,1000,5.1,0.04,1\n"))
+	f.Add([]byte("name,format,drawings,entropy\ncat,bitmap,12,zero\n"))
+	f.Add([]byte("name\n\"a\"\"b\"\n"))
+	f.Add([]byte("format,drawings\nbitmap,3\n"))
+	f.Add([]byte("name,entropy\ncat\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), idx.MeasuresFile)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var in Input
+		if err := in.readMeasures(path); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		for _, l := range in.Labels {
+			for name, v := range l.Measures {
+				if math.IsNaN(v) && name == "" {
+					t.Errorf("label %q: unnamed NaN measure", l.Name)
+				}
+			}
+		}
+	})
+}
