@@ -126,6 +126,8 @@ func TestSgemmLarge(t *testing.T) {
 			{true, true, 97, 130, 611, 97, 611, 131},
 			{false, true, 1, 300, 700, 700, 700, 300},
 			{true, false, 300, 1, 700, 300, 1, 1},
+			{false, false, 7, 4200, 5, 5, 4200, 4200}, // more than one nc block of columns
+			{false, true, 13, 4200, 300, 300, 300, 4201},
 		} {
 			a, b, c := s.operands(r)
 			want := slices.Clone(c)
