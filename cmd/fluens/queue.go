@@ -74,7 +74,7 @@ A job is acknowledged only once its result is stored on the server, so a
 worker that dies mid-job loses nothing: the job goes to another worker after
 --ack-wait.`,
 	}
-	cmd.AddCommand(newQueueServeCmd(), newQueueSubmitCmd(), newQueueCollectCmd())
+	cmd.AddCommand(newQueueServeCmd(), newQueueSubmitCmd(), newQueueCollectCmd(), newQueueStatusCmd())
 	return cmd
 }
 
@@ -238,4 +238,44 @@ func collect(ctx context.Context, conn *natsConn, store *sweep.Store, wait bool,
 		return fmt.Errorf("queue: %d jobs failed", len(sum.Failed))
 	}
 	return nil
+}
+
+func newQueueStatusCmd() *cobra.Command {
+	var (
+		n    natsFlags
+		runs string
+	)
+	cmd := &cobra.Command{
+		Use:   "status --nats URL [--runs RUNS]",
+		Short: "Show the work queue: jobs waiting, in flight, results to collect",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			var store *sweep.Store
+			if runs != "" {
+				store = &sweep.Store{Dir: runs}
+			}
+			conn, err := n.connect("fluens queue status")
+			if err != nil {
+				return err
+			}
+			defer conn.nc.Close()
+			st, err := queue.StatusOf(ctx, conn.nc, store)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "server: %d jobs waiting, %d in flight (%d redelivered), %d idle workers; %d results, %d failure reports\n",
+				st.Waiting, st.InFlight, st.Redelivered, st.IdleWorkers, st.Results, st.Failures)
+			if store != nil {
+				fmt.Fprintf(out, "%s: %d jobs: %d done, %d to collect, %d failed, %d other\n",
+					runs, st.Total, st.Done, st.Collectable, st.Failed, st.Total-st.Done-st.Collectable-st.Failed)
+			}
+			return nil
+		},
+	}
+	addNATSFlags(cmd, &n)
+	cmd.Flags().StringVar(&runs, "runs", "", "result store folder of a submitted sweep")
+	return cmd
 }

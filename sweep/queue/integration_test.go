@@ -165,6 +165,10 @@ func TestThreeWorkersOneKilled(t *testing.T) {
 		t.Error(err)
 	}
 
+	out = enginetest.Fluens(t, bin, "queue", "status", "--nats", s.URL(), "--runs", remote)
+	if !strings.Contains(out, "server: 0 jobs waiting, 0 in flight") || !strings.Contains(out, "22 jobs: 22 done, 0 to collect, 0 failed") {
+		t.Errorf("status said %q", out)
+	}
 	// Again: nothing to publish, nothing new to store.
 	out = enginetest.Fluens(t, bin, append([]string{"queue", "submit", "--nats", s.URL(), "--data", prep, "--runs", remote}, enginetest.SweepFlags...)...)
 	if !strings.Contains(out, "published 0, 22 done") {

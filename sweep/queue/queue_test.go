@@ -101,6 +101,13 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 			t.Errorf("job %d: the perceptron's weights were not kept", i)
 		}
 	}
+	st, err := StatusOf(ctx, nc, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total != 11 || st.Done != 10 || st.Failed != 1 || st.Collectable != 0 || st.Waiting != 0 || st.InFlight != 0 || st.Results != 10 {
+		t.Errorf("status %+v", *st)
+	}
 	// Collecting again stores nothing new and reports the failure again.
 	col, err = Collect(ctx, nc, store, CollectOptions{})
 	if err != nil {
