@@ -214,6 +214,9 @@ func NewFromSafetensors(r io.Reader, threads int) (*Model, error) {
 	if cfg.InputH <= 0 || cfg.InputW <= 0 || cfg.InputC <= 0 || cfg.Classes <= 0 {
 		return nil, fmt.Errorf("nn: safetensors metadata: bad input %q or classes %q", meta[metaInput], meta[metaClasses])
 	}
+	if err := checkClaims(specs, cfg, ts); err != nil {
+		return nil, err
+	}
 	m, err := New(specs, cfg)
 	if err != nil {
 		return nil, err
@@ -222,6 +225,72 @@ func NewFromSafetensors(r io.Reader, threads int) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// maxActivation bounds the values of one sample's activation in a model
+// read from a file (28×28×4096 is far above any zoo model).
+const maxActivation = 1 << 22
+
+// checkClaims refuses metadata that describes a model other than the
+// tensors carry, before New allocates it: a small hostile file must not
+// make the reader allocate in proportion to what its metadata claims.
+// The parameter count must equal the number of values the tensors hold,
+// and no activation may exceed maxActivation values.
+func checkClaims(specs []LayerSpec, cfg Config, ts map[string]Tensor) error {
+	if err := Validate(specs, cfg.InputH, cfg.InputW, cfg.InputC); err != nil {
+		return err
+	}
+	have := 0
+	for _, t := range ts {
+		have += len(t.Data)
+	}
+	// mul returns a×b, or -1 when it exceeds limit (or a or b is -1).
+	mul := func(a, b, limit int) int {
+		if a < 0 || b < 0 || (b != 0 && a > limit/b) {
+			return -1
+		}
+		return a * b
+	}
+	tooBig := fmt.Errorf("nn: safetensors metadata describes a model larger than its %d values (input %d×%d×%d)", have, cfg.InputH, cfg.InputW, cfg.InputC)
+	h, w, c := cfg.InputH, cfg.InputW, cfg.InputC
+	size := mul(mul(h, w, maxActivation), c, maxActivation)
+	params := 0
+	add := func(p int) bool {
+		if p < 0 || p > have-params {
+			return false
+		}
+		params += p
+		return true
+	}
+	for _, s := range append(specs, LayerSpec{Kind: Dense, Units: cfg.Classes}) {
+		if size < 0 {
+			return tooBig
+		}
+		switch s.Kind {
+		case Dense:
+			if !add(mul(size+1, s.Units, have)) {
+				return tooBig
+			}
+			size, h, w, c = s.Units, 1, 1, s.Units
+			if size > maxActivation {
+				return tooBig
+			}
+		case Conv:
+			kk := mul(mul(s.Kernel, s.Kernel, have), c, have)
+			if kk < 0 || !add(mul(kk+1, s.Filters, have)) {
+				return tooBig
+			}
+			c = s.Filters
+			size = mul(mul(h, w, maxActivation), c, maxActivation)
+		case MaxPool:
+			h, w = h/2, w/2
+			size = mul(mul(h, w, maxActivation), c, maxActivation)
+		}
+	}
+	if params != have {
+		return fmt.Errorf("nn: safetensors metadata describes %d parameters but the tensors hold %d values", params, have)
+	}
+	return nil
 }
 
 // The safetensors format (github.com/huggingface/safetensors, README,
