@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -395,4 +396,58 @@ func maxOf(v []float64) float64 {
 		m = max(m, x)
 	}
 	return m
+}
+
+// TestBrowserServedReload opens the page served by Server and checks that
+// it reloads itself when results land and the report is rebuilt.
+func TestBrowserServedReload(t *testing.T) {
+	ctx := browser(t)
+	src := synthInput(20, 0, 1, 4)
+	prep, runs := filepath.Join(t.TempDir(), "prep"), filepath.Join(t.TempDir(), "runs")
+	writePrepared(t, prep, src)
+	models := testZoo(t)
+	writeStore(t, runs, prep, models[:2], []int64{1})
+	srv := NewServer(runs, prep)
+	if _, err := srv.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	log := &pageLog{}
+	log.listen(ctx, t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	before := eval[string](t, ctx, `document.querySelector('meta[name="fluens-build"]').content`)
+	writeStore(t, runs, prep, models[:3], []int64{1})
+	if changed, err := srv.Rebuild(); !changed || err != nil {
+		t.Fatalf("Rebuild: changed %v, error %v", changed, err)
+	}
+	// The reload interrupts evaluations; ask again until the new page is in.
+	id := models[2].Spec.ID()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll('[data-model=%q]').length`, id)))
+		if err == nil && n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("page did not reload with the new model within 15 s (last error %v)", err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	after := eval[string](t, ctx, `document.querySelector('meta[name="fluens-build"]').content`)
+	if after == before {
+		t.Errorf("build id %q unchanged after reload", after)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for _, r := range log.requests {
+		if !strings.HasPrefix(r, ts.URL+"/") && !strings.HasPrefix(r, "data:") {
+			t.Errorf("served page requested %s", r)
+		}
+	}
+	if len(log.errors) > 0 {
+		t.Errorf("page errors: %q", log.errors)
+	}
 }
