@@ -77,21 +77,21 @@ func BenchmarkPack(b *testing.B) {
 	const m, k, n = 512, 256, 512
 	x, y := randSlice(r, m*k), randSlice(r, k*n)
 	for _, tr := range []bool{false, true} {
-		c := &call{kn: kn, ta: tr, tb: tr, m: m, n: n, k: k, kc: k, nc: n, alpha: 1, a: x, b: y, lda: k, ldb: n, threads: 1}
+		c := &call{kn: kn, ta: tr, tb: tr, m: m, n: n, k: k, kcs: k, alpha: 1, a: x, b: y, lda: k, ldb: n, threads: 1}
 		if tr {
 			c.lda, c.ldb = m, k
 		}
-		c.packB = grow(nil, n*k)
+		ps := &pass{nc: n, kc: k, packB: grow(nil, (n+kn.nr-1)/kn.nr*kn.nr*k)}
 		pa := grow(nil, (m+kn.mr-1)/kn.mr*kn.mr*k)
 		b.Run(fmt.Sprintf("A/trans=%v", tr), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				c.packA(pa, 0, m)
+				c.packA(ps, pa, 0, m)
 			}
 			b.ReportMetric(float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
 		})
 		b.Run(fmt.Sprintf("B/trans=%v", tr), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				c.packBPart(0)
+				c.packBPart(ps, 0)
 			}
 			b.ReportMetric(float64(n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
 		})

@@ -3,6 +3,7 @@ package gemm
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -14,22 +15,29 @@ const minFlopsPerThread = 1 << 21
 // the partition of C among threads. Calls are pooled so that packing
 // buffers are reused and a steady stream of products does not allocate.
 type call struct {
-	kn             *kernel
-	ta, tb         bool
-	m, n, k        int
-	alpha          float32
-	a, b, c        []float32
-	lda, ldb, ldc  int
-	bias           []float32
-	threads        int
-	splitRows      bool
+	kn            *kernel
+	ta, tb        bool
+	m, n, k       int
+	alpha         float32
+	a, b, c       []float32
+	lda, ldb, ldc int
+	bias          []float32
+	threads       int
+	splitRows     bool
+	beta0, relu   bool // first pass overwrites C; last pass applies ReLU
+	kcs           int  // depth of every pass but the last
+
+	packB [2][]float32 // kc×nc blocks of B in nr-column panels, alternate passes
+	ws    []workspace  // one per thread
+	wg    sync.WaitGroup
+	bar   barrier
+}
+
+// pass is one kc-deep pass over one nc-wide block of columns.
+type pass struct {
 	jc, nc, pc, kc int
 	flags          int
-	phase          int // phasePackB or phaseCompute
-
-	packB []float32   // kc×nc block of B, in nr-column panels
-	ws    []workspace // one per thread
-	wg    sync.WaitGroup
+	packB          []float32
 }
 
 // workspace is one thread's packed block of A and its edge tiles.
@@ -40,14 +48,9 @@ type workspace struct {
 	_     [64]byte  // keep workspaces on separate cache lines
 }
 
-const (
-	phasePackB = iota
-	phaseCompute
-)
-
 var callPool = sync.Pool{New: func() any { return new(call) }}
 
-// workItem asks a worker to run thread t of a call's current phase.
+// workItem asks a worker to run thread t of a call.
 type workItem struct {
 	c *call
 	t int
@@ -75,7 +78,7 @@ func ensureWorkers(n int) {
 	workMu.Unlock()
 }
 
-// parallel runs the current phase on every thread of c and waits.
+// parallel runs every thread of c and waits for them.
 func (c *call) parallel() {
 	c.wg.Add(c.threads - 1)
 	for t := 1; t < c.threads; t++ {
@@ -85,12 +88,80 @@ func (c *call) parallel() {
 	c.wg.Wait()
 }
 
+// run is thread t's whole share of the product: for each pass, pack its
+// share of B's panels, wait until every thread has packed, compute its
+// block of C. Passes alternate between two packing buffers, so one barrier
+// per pass suffices: a thread that packs pass i+2 into the buffer of pass i
+// has passed the barrier of pass i+1, which every thread reaches only after
+// computing pass i.
 func (c *call) run(t int) {
-	if c.phase == phasePackB {
-		c.packBPart(t)
-	} else {
-		c.compute(t)
+	kn := c.kn
+	i := 0
+	for jc := 0; jc < c.n; jc += kn.nc {
+		nc := min(kn.nc, c.n-jc)
+		for pc := 0; pc < c.k; pc += c.kcs {
+			ps := pass{jc: jc, nc: nc, pc: pc, kc: min(c.kcs, c.k-pc), packB: c.packB[i%2]}
+			i++
+			if pc > 0 || !c.beta0 {
+				ps.flags |= flagAccumulate
+			}
+			if pc+ps.kc == c.k {
+				if c.bias != nil {
+					ps.flags |= flagBias
+				}
+				if c.relu {
+					ps.flags |= flagReLU
+				}
+			}
+			c.packBPart(&ps, t)
+			if c.threads > 1 {
+				c.bar.wait()
+			}
+			c.compute(&ps, t)
+		}
 	}
+}
+
+// barrier is a reusable barrier for a call's threads. Waiters spin briefly
+// (the threads' shares are equal, so waits are short), then block, so that
+// they do not take the CPU from a descheduled partner on a loaded machine.
+type barrier struct {
+	n     int32
+	count atomic.Int32
+	gen   atomic.Uint32
+	mu    sync.Mutex
+	cond  sync.Cond
+}
+
+func (b *barrier) reset(n int) {
+	b.n = int32(n)
+	b.count.Store(0)
+	if b.cond.L == nil {
+		b.cond.L = &b.mu
+	}
+}
+
+func (b *barrier) wait() {
+	g := b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		b.gen.Add(1)
+		b.mu.Lock()
+		b.cond.Broadcast()
+		b.mu.Unlock()
+		return
+	}
+	for spin := 0; spin < 200; spin++ {
+		if b.gen.Load() != g {
+			return
+		}
+		runtime.Gosched()
+	}
+	b.mu.Lock()
+	for b.gen.Load() == g {
+		b.cond.Wait()
+	}
+	b.mu.Unlock()
 }
 
 // do computes C = alpha·op(A)·op(B) + beta·C, then adds bias (if not nil)
@@ -142,31 +213,15 @@ func (kn *kernel) do(threads int, ta, tb bool, m, n, k int, alpha float32, a []f
 
 	// Split K evenly into passes of at most kn.kc.
 	passes := (k + kn.kc - 1) / kn.kc
-	kcs := (k + passes - 1) / passes
-	for jc := 0; jc < n; jc += kn.nc {
-		cl.jc, cl.nc = jc, min(kn.nc, n-jc)
-		for pc := 0; pc < k; pc += kcs {
-			cl.pc, cl.kc = pc, min(kcs, k-pc)
-			cl.flags = 0
-			if pc > 0 || beta != 0 {
-				cl.flags |= flagAccumulate
-			}
-			if pc+cl.kc == k {
-				if bias != nil {
-					cl.flags |= flagBias
-				}
-				if relu {
-					cl.flags |= flagReLU
-				}
-			}
-			panels := (cl.nc + kn.nr - 1) / kn.nr
-			cl.packB = grow(cl.packB, panels*kn.nr*cl.kc)
-			cl.phase = phasePackB
-			cl.parallel()
-			cl.phase = phaseCompute
-			cl.parallel()
-		}
+	cl.kcs = (k + passes - 1) / passes
+	cl.beta0, cl.relu = beta == 0, relu
+	size := (min(kn.nc, n) + kn.nr - 1) / kn.nr * kn.nr * cl.kcs
+	cl.packB[0] = grow(cl.packB[0], size)
+	if passes > 1 || n > kn.nc {
+		cl.packB[1] = grow(cl.packB[1], size)
 	}
+	cl.bar.reset(threads)
+	cl.parallel()
 	cl.a, cl.b, cl.c, cl.bias = nil, nil, nil, nil
 	callPool.Put(cl)
 }
@@ -192,49 +247,49 @@ func part(n, parts, t int) (lo, hi int) {
 
 // packBPart packs this thread's share of the nr-column panels of the
 // current kc×nc block of op(B).
-func (c *call) packBPart(t int) {
+func (c *call) packBPart(ps *pass, t int) {
 	nr := c.kn.nr
-	panels := (c.nc + nr - 1) / nr
+	panels := (ps.nc + nr - 1) / nr
 	lo, hi := part(panels, c.threads, t)
 	if lo >= hi {
 		return
 	}
 	if !c.tb {
-		j0 := c.jc + lo*nr
-		cols := min(hi*nr, c.nc) - lo*nr
-		copyPanels(c.packB[lo*nr*c.kc:hi*nr*c.kc], c.b[c.pc*c.ldb+j0:], c.ldb, c.kc, cols, nr, 1)
+		j0 := ps.jc + lo*nr
+		cols := min(hi*nr, ps.nc) - lo*nr
+		copyPanels(ps.packB[lo*nr*ps.kc:hi*nr*ps.kc], c.b[ps.pc*c.ldb+j0:], c.ldb, ps.kc, cols, nr, 1)
 		return
 	}
 	for p := lo; p < hi; p++ {
 		// op(B)[q][j] = b[j*ldb+q]
-		j0 := c.jc + p*nr
+		j0 := ps.jc + p*nr
 		w := min(nr, c.n-j0)
-		interleave(c.packB[p*nr*c.kc:(p+1)*nr*c.kc], c.b[j0*c.ldb+c.pc:], c.ldb, c.kc, w, nr, 1)
+		interleave(ps.packB[p*nr*ps.kc:(p+1)*nr*ps.kc], c.b[j0*c.ldb+ps.pc:], c.ldb, ps.kc, w, nr, 1)
 	}
 }
 
 // packA packs rows [i0, i0+mc) of the current kc-deep slice of op(A) into
 // mr-row panels, scaled by alpha, zero-padding the last panel.
-func (c *call) packA(dst []float32, i0, mc int) {
-	mr, kc := c.kn.mr, c.kc
+func (c *call) packA(ps *pass, dst []float32, i0, mc int) {
+	mr, kc := c.kn.mr, ps.kc
 	if c.ta {
 		// op(A)[i][q] = a[q*lda+i]: each step is contiguous.
-		copyPanels(dst, c.a[c.pc*c.lda+i0:], c.lda, kc, mc, mr, c.alpha)
+		copyPanels(dst, c.a[ps.pc*c.lda+i0:], c.lda, kc, mc, mr, c.alpha)
 		return
 	}
 	for ip := 0; ip < mc; ip += mr {
 		h := min(mr, mc-ip)
-		interleave(dst[ip*kc:ip*kc+mr*kc], c.a[(i0+ip)*c.lda+c.pc:], c.lda, kc, h, mr, c.alpha)
+		interleave(dst[ip*kc:ip*kc+mr*kc], c.a[(i0+ip)*c.lda+ps.pc:], c.lda, kc, h, mr, c.alpha)
 	}
 }
 
 // compute runs thread t's share of the current pass: for each block of its
 // rows, pack A, then sweep the panels of B (each panel stays in L1 while
 // the mr-row panels of A stream from L2).
-func (c *call) compute(t int) {
+func (c *call) compute(ps *pass, t int) {
 	kn := c.kn
-	mr, nr, kc := kn.mr, kn.nr, c.kc
-	panels := (c.nc + nr - 1) / nr
+	mr, nr, kc := kn.mr, kn.nr, ps.kc
+	panels := (ps.nc + nr - 1) / nr
 	r0, r1 := 0, c.m
 	p0, p1 := 0, panels
 	if c.splitRows {
@@ -258,12 +313,12 @@ func (c *call) compute(t int) {
 	var bias *float32
 	for ic := r0; ic < r1; ic += mcb {
 		mc := min(mcb, r1-ic)
-		c.packA(ws.packA, ic, mc)
+		c.packA(ps, ws.packA, ic, mc)
 		for p := p0; p < p1; p++ {
-			j := c.jc + p*nr
+			j := ps.jc + p*nr
 			w := min(nr, c.n-j)
-			bp := &c.packB[p*nr*kc]
-			if c.flags&flagBias != 0 {
+			bp := &ps.packB[p*nr*kc]
+			if ps.flags&flagBias != 0 {
 				if w == nr {
 					bias = &c.bias[j]
 				} else {
@@ -277,17 +332,17 @@ func (c *call) compute(t int) {
 				ap := &ws.packA[ir*kc]
 				off := (ic+ir)*c.ldc + j
 				if h == mr && w == nr {
-					kn.fn(kc, ap, bp, &c.c[off], c.ldc, bias, c.flags)
+					kn.fn(kc, ap, bp, &c.c[off], c.ldc, bias, ps.flags)
 					continue
 				}
 				// Edge tile: run the kernel on a full tile and copy back.
 				tile := ws.tile
-				if c.flags&flagAccumulate != 0 {
+				if ps.flags&flagAccumulate != 0 {
 					for i := 0; i < h; i++ {
 						copy(tile[i*nr:i*nr+w], c.c[off+i*c.ldc:off+i*c.ldc+w])
 					}
 				}
-				kn.fn(kc, ap, bp, &tile[0], nr, bias, c.flags)
+				kn.fn(kc, ap, bp, &tile[0], nr, bias, ps.flags)
 				for i := 0; i < h; i++ {
 					copy(c.c[off+i*c.ldc:off+i*c.ldc+w], tile[i*nr:i*nr+w])
 				}
