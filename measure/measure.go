@@ -20,6 +20,18 @@ type Result struct {
 	Entropy  float64          // normalized sample entropy of Average, bits
 	Variance float64          // normalized sample variance of Average
 	Rank     int              // 1-based position after Rank (0 before ranking)
+
+	// Scores holds the measures computed beyond Entropy and Variance
+	// (autoencoder, swap, fisher, …), by name, filled by Compute or by
+	// Rank for the measure it ranks by. A measure that was not computed
+	// for the category is absent; so are the training-based measures of a
+	// category with fewer than MinTrainDrawings drawings.
+	Scores map[string]float64
+
+	// src and limit say where the drawings came from, for the measures
+	// that read them again (autoencoder, swap-one-class).
+	src   quickdraw.Source
+	limit int
 }
 
 // Measure averages the first limit drawings of a category (all when
@@ -84,6 +96,8 @@ func Measure(ctx context.Context, src quickdraw.Source, category string, limit i
 		Average:  avg,
 		Entropy:  Entropy(avg),
 		Variance: Variance(avg),
+		src:      src,
+		limit:    limit,
 	}, nil
 }
 

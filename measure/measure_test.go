@@ -248,10 +248,10 @@ func TestRank(t *testing.T) {
 		t.Errorf("by variance: %s", o)
 	}
 	_, err = Rank(in, "beauty")
-	if err == nil || err.Error() != `measure: unknown measure "beauty" (valid: entropy, variance)` {
+	if err == nil || err.Error() != `measure: unknown measure "beauty" (valid: autoencoder, entropy, fisher, swap, variance)` {
 		t.Errorf("unknown measure: %v", err)
 	}
-	if n := Names(); !slices.Equal(n, []string{"entropy", "variance"}) {
+	if n := Names(); !slices.Equal(n, []string{"autoencoder", "entropy", "fisher", "swap", "variance"}) {
 		t.Errorf("Names() = %v", n)
 	}
 

@@ -7,19 +7,32 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/fluens-lab/fluens/quickdraw"
 )
 
 // WriteCSV writes one row per result under the header
-// name,format,drawings,entropy,variance,rank. format is "bitmap" or
-// "strokes"; entropy and variance are written with the shortest
-// representation that reads back to the same float64.
+// name,format,drawings,entropy,variance,[more…,]rank. format is "bitmap" or
+// "strokes"; the measures are written with the shortest representation
+// that reads back to the same float64. The columns between variance and
+// rank are the names of Result.Scores held by any result, sorted; a
+// result without a score (not computed, or a training-based measure of a
+// category with too few drawings) has an empty cell.
 func WriteCSV(w io.Writer, ranked []Result) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"name", "format", "drawings", "entropy", "variance", "rank"}); err != nil {
+	extra := map[string]bool{}
+	for _, r := range ranked {
+		for k := range r.Scores {
+			extra[k] = true
+		}
+	}
+	more := slices.Sorted(maps.Keys(extra))
+	head := append([]string{"name", "format", "drawings", "entropy", "variance"}, more...)
+	if err := cw.Write(append(head, "rank")); err != nil {
 		return err
 	}
 	for _, r := range ranked {
@@ -29,8 +42,16 @@ func WriteCSV(w io.Writer, ranked []Result) error {
 			strconv.Itoa(r.Drawings),
 			strconv.FormatFloat(r.Entropy, 'g', -1, 64),
 			strconv.FormatFloat(r.Variance, 'g', -1, 64),
-			strconv.Itoa(r.Rank),
 		}
+		for _, k := range more {
+			v, ok := r.Scores[k]
+			if !ok || math.IsNaN(v) {
+				rec = append(rec, "")
+				continue
+			}
+			rec = append(rec, strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		rec = append(rec, strconv.Itoa(r.Rank))
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

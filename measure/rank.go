@@ -1,7 +1,10 @@
 package measure
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +20,11 @@ type Scorer struct {
 	LowIsConvergent bool
 	// Doc describes the measure in one line.
 	Doc string
+	// Fill, if not nil, computes the measure for the results that lack it
+	// (storing it in Result.Scores), reading their drawings again: the
+	// measures that train. Rank calls it before sorting; Compute calls it
+	// on demand.
+	Fill func(ctx context.Context, results []Result) error
 }
 
 var (
@@ -74,15 +82,40 @@ func Names() []string {
 
 // Rank returns a copy of results sorted by the named measure, most
 // convergent first, with Rank set to 1, 2, …. Equal scores are ordered by
-// category name. An unknown name is an error that lists the valid names.
+// category name; categories without a score (NaN: a training-based
+// measure of a category with too few drawings) come last. A measure that
+// trains is computed first (as Compute, without cancellation; see
+// RankContext). An unknown name is an error that lists the valid names.
 func Rank(results []Result, by string) ([]Result, error) {
+	return RankContext(context.Background(), results, by)
+}
+
+// RankContext is Rank with a context for the measures that train.
+func RankContext(ctx context.Context, results []Result, by string) ([]Result, error) {
 	s, err := Lookup(by)
 	if err != nil {
 		return nil, err
 	}
 	out := slices.Clone(results)
+	for i := range out {
+		out[i].Scores = maps.Clone(out[i].Scores)
+	}
+	if s.Fill != nil {
+		if err := s.Fill(ctx, out); err != nil {
+			return nil, err
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Result) int {
 		sa, sb := s.Score(a), s.Score(b)
+		if na, nb := math.IsNaN(sa), math.IsNaN(sb); na || nb {
+			if na && nb {
+				return strings.Compare(a.Category, b.Category)
+			}
+			if na {
+				return 1
+			}
+			return -1
+		}
 		if !s.LowIsConvergent {
 			sa, sb = -sa, -sb
 		}
