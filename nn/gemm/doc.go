@@ -64,7 +64,10 @@
 //
 // Threads beyond GOMAXPROCS are not used. A product worth less than about
 // 2²¹ flops per thread runs on fewer threads (one for small products), so
-// small layers do not pay for goroutine hand-offs. Worker goroutines are started once and reused;
-// packing buffers come from a sync.Pool, so a steady stream of products
-// does not allocate.
+// small layers do not pay for goroutine hand-offs. Worker goroutines are
+// started once and reused: a product hands each its share once, and the
+// threads then meet at one barrier per pass over K (they pack their share
+// of B's panels into one of two alternating buffers, wait, and compute
+// their rows or columns of C). Packing buffers come from a sync.Pool, so
+// a steady stream of products does not allocate.
 package gemm
