@@ -97,8 +97,7 @@ func (c SwapConfig) withDefaults() SwapConfig {
 
 // SwapScore is the swap-one-class score of one label.
 type SwapScore struct {
-	// Acc holds the label's test accuracy with each base set it was
-	// scored against (base sets holding the label itself are left out).
+	// Acc holds the label's test accuracy with each base set.
 	Acc []float64
 	// Mean is the mean of Acc; SD its sample standard deviation (NaN with
 	// fewer than two base sets); Min and Max its range.
@@ -175,11 +174,31 @@ func stack(classes []Split, maxTrain, maxTest int) (train, test nn.Data, err err
 	return train, test, nil
 }
 
-// BaseSets draws n base sets of size labels each from eligible (sorted
-// first, so the order of eligible does not matter), each set without
-// repeats, from seed. Sets may share labels. It returns nil when fewer
-// than size+1 labels are eligible.
-func BaseSets(eligible []string, n, size int, seed uint64) [][]string {
+// A BaseSet is a fixed set of base labels for swap-one-class and Fisher,
+// with a spare label that stands in for a base label when that label is
+// itself under test, so that every label is scored against the same
+// number of base labels.
+type BaseSet struct {
+	Labels []string // sorted
+	Spare  string
+}
+
+// For returns the base labels to score label against: Labels, with label
+// replaced by Spare when it is one of them.
+func (b BaseSet) For(label string) []string {
+	out := slices.Clone(b.Labels)
+	if i := slices.Index(out, label); i >= 0 {
+		out[i] = b.Spare
+		slices.Sort(out)
+	}
+	return out
+}
+
+// BaseSets draws n base sets of size labels (and a spare each) from
+// eligible (sorted first, so the order of eligible does not matter), each
+// set without repeats, from seed. Sets may share labels. It returns nil
+// when fewer than size+1 labels are eligible.
+func BaseSets(eligible []string, n, size int, seed uint64) []BaseSet {
 	names := slices.Clone(eligible)
 	slices.Sort(names)
 	names = slices.Compact(names)
@@ -187,13 +206,14 @@ func BaseSets(eligible []string, n, size int, seed uint64) [][]string {
 		return nil
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xba5e))
-	sets := make([][]string, n)
+	sets := make([]BaseSet, n)
 	for i := range sets {
-		p := rng.Perm(len(names))[:size]
-		slices.Sort(p)
-		for _, j := range p {
-			sets[i] = append(sets[i], names[j])
+		p := rng.Perm(len(names))[:size+1]
+		for _, j := range p[:size] {
+			sets[i].Labels = append(sets[i].Labels, names[j])
 		}
+		slices.Sort(sets[i].Labels)
+		sets[i].Spare = names[p[size]]
 	}
 	return sets
 }

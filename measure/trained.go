@@ -183,7 +183,7 @@ func fillAutoencoder(ctx context.Context, results []Result) error {
 
 // baseSplits draws the base sets among the results with enough drawings
 // and loads their labels' drawings.
-func baseSplits(ctx context.Context, results []Result) (names [][]string, splits map[string]Split, err error) {
+func baseSplits(ctx context.Context, results []Result) (names []BaseSet, splits map[string]Split, err error) {
 	var eligible []string
 	byName := map[string]Result{}
 	for _, r := range results {
@@ -199,7 +199,7 @@ func baseSplits(ctx context.Context, results []Result) (names [][]string, splits
 	}
 	splits = map[string]Split{}
 	for _, set := range names {
-		for _, n := range set {
+		for _, n := range append(slices.Clone(set.Labels), set.Spare) {
 			if _, ok := splits[n]; ok {
 				continue
 			}
@@ -211,15 +211,12 @@ func baseSplits(ctx context.Context, results []Result) (names [][]string, splits
 	return names, splits, nil
 }
 
-// basesFor returns the base sets that do not hold label.
-func basesFor(label string, names [][]string, splits map[string]Split) [][]Split {
+// basesFor returns the splits of the base sets to score label against.
+func basesFor(label string, sets []BaseSet, splits map[string]Split) [][]Split {
 	var out [][]Split
-	for _, set := range names {
-		if slices.Contains(set, label) {
-			continue
-		}
+	for _, set := range sets {
 		var b []Split
-		for _, n := range set {
+		for _, n := range set.For(label) {
 			b = append(b, splits[n])
 		}
 		out = append(out, b)
@@ -340,7 +337,7 @@ func ScoreSplits(ctx context.Context, splits map[string]Split, names []string, s
 		}
 		results[i] = Result{Category: c, Drawings: n, Average: avg, Entropy: Entropy(avg), Variance: Variance(avg)}
 	}
-	var sets [][]string
+	var sets []BaseSet
 	need := slices.ContainsFunc(names, func(n string) bool { return n == Swap || n == Fisher })
 	if need {
 		if sets = BaseSets(cats, DefaultBaseSets, DefaultBaseSize, seed); sets == nil {
