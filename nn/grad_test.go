@@ -152,3 +152,43 @@ func TestConvChunks(t *testing.T) {
 		t.Errorf("chunked gradients differ from whole-batch ones by %.2e (relative)", rel)
 	}
 }
+
+// TestAdamVector checks the vector Adam step against the Go loop.
+func TestAdamVector(t *testing.T) {
+	if !haveAdamAVX {
+		t.Skip("no vector Adam on this machine")
+	}
+	const n = 103
+	r := rand.New(rand.NewPCG(1, 2))
+	mk := func() []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = r.Float32() - 0.5
+		}
+		return s
+	}
+	p, g, m1, m2 := mk(), mk(), mk(), mk()
+	for i := range m2 {
+		m2[i] *= m2[i]
+	}
+	c := [7]float32{0.9, 1 - float32(0.9), 0.999, 1 - float32(0.999), 0.003, 1.7, 1e-8}
+	p2, m12, m22 := append([]float32(nil), p...), append([]float32(nil), m1...), append([]float32(nil), m2...)
+	done := adamVector(p, g, m1, m2, &c)
+	if done != n&^7 {
+		t.Fatalf("vector code did %d elements, want %d", done, n&^7)
+	}
+	for i := 0; i < done; i++ {
+		gi := g[i]
+		a := c[0]*m12[i] + c[1]*gi
+		b := c[2]*m22[i] + c[3]*gi*gi
+		want := p2[i] - c[4]*a/(float32(math.Sqrt(float64(b)))*c[5]+c[6])
+		if d := math.Abs(float64(p[i] - want)); d > 1e-6*math.Abs(float64(want))+1e-9 || math.Abs(float64(m1[i]-a)) > 1e-7 || math.Abs(float64(m2[i]-b)) > 1e-7 {
+			t.Fatalf("element %d: p %v m1 %v m2 %v, want %v %v %v", i, p[i], m1[i], m2[i], want, a, b)
+		}
+	}
+	for i := done; i < n; i++ {
+		if p[i] != p2[i] {
+			t.Fatalf("element %d past the vector part changed", i)
+		}
+	}
+}

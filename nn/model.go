@@ -34,8 +34,9 @@ type Model struct {
 	// state of the call in progress, read by the stored range functions
 	cur       Data
 	curIdx    []int
-	lr        float32 // learning rate over Adam's first bias correction
-	isqrtBC2  float32 // 1/√(1−β2ᵗ), which scales √v
+	lr        float32    // learning rate over Adam's first bias correction
+	isqrtBC2  float32    // 1/√(1−β2ᵗ), which scales √v
+	adamC     [7]float32 // the vector Adam's constants (see adamVector)
 	curLogits []float32
 	curLabels []uint8
 	curN      int

@@ -203,15 +203,22 @@ func (m *Model) adam(lr float64) {
 	bc2 := 1 - math.Pow(adamBeta2, t)
 	m.lr = float32(lr / bc1)
 	m.isqrtBC2 = float32(1 / math.Sqrt(bc2))
-	m.e.work.run(len(m.params), 1<<13, m.fnAdam)
+	const b1, b2 = float32(adamBeta1), float32(adamBeta2)
+	m.adamC = [7]float32{b1, 1 - b1, b2, 1 - b2, m.lr, m.isqrtBC2, adamEps}
+	m.e.work.run((len(m.params)+7)/8, 1<<10, m.fnAdam)
 }
 
+// adamRange updates the parameters of blocks lo..hi of eight. Whole
+// blocks go to the vector code where there is one, so that which code
+// updates an element never depends on the number of threads.
 func (m *Model) adamRange(lo, hi int) {
+	lo, hi = lo*8, min(hi*8, len(m.params))
 	p, g := m.params[lo:hi], m.grads[lo:hi]
 	m1, m2 := m.m1[lo:hi], m.m2[lo:hi]
 	lr, isq := m.lr, m.isqrtBC2
 	const b1, b2 = float32(adamBeta1), float32(adamBeta2)
-	for i := range p {
+	done := adamVector(p, g, m1, m2, &m.adamC)
+	for i := done; i < len(p); i++ {
 		gi := g[i]
 		a := b1*m1[i] + (1-b1)*gi
 		b := b2*m2[i] + (1-b2)*gi*gi

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package nn
+
+// haveAdamAVX is false: there is no vector Adam on this platform.
+const haveAdamAVX = false
+
+// adamVector handles no elements here: the Go loop does them all.
+func adamVector(p, g, m1, m2 []float32, c *[7]float32) int { return 0 }
