@@ -24,3 +24,22 @@ func adamVector(p, g, m1, m2 []float32, c *[7]float32) int {
 	adamAVX(p, g, m1, m2, c)
 	return len(p) &^ 7
 }
+
+// scaleBytesAVX2 converts the first len(dst)/8·8 bytes of src to
+// float32·(1/255) (see adam_amd64.s).
+//
+//go:noescape
+func scaleBytesAVX2(dst []float32, src []byte)
+
+var haveScaleAVX2 = cpu.X86.HasAVX2
+
+// scaleVector converts as many leading bytes as the vector code handles
+// and returns how many.
+func scaleVector(dst []float32, src []byte) int {
+	if !haveScaleAVX2 || len(dst) < 8 {
+		return 0
+	}
+	src = src[:len(dst)]
+	scaleBytesAVX2(dst, src)
+	return len(dst) &^ 7
+}

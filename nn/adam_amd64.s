@@ -53,3 +53,31 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func scaleBytesAVX2(dst []float32, src []byte)
+//
+// dst[i] = float32(src[i]) · float32(1/255) for the first len(dst)/8·8
+// elements (the same product as the byteScale table holds).
+TEXT ·scaleBytesAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         src_base+24(FP), SI
+	MOVL         $0x3b808081, AX // float32(1.0/255)
+	MOVL         AX, X1
+	VBROADCASTSS X1, Y1
+	SHRQ         $3, CX
+	JZ           sdone
+
+sloop:
+	VPMOVZXBD (SI), Y0
+	VCVTDQ2PS Y0, Y0
+	VMULPS    Y1, Y0, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $8, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       sloop
+
+sdone:
+	VZEROUPPER
+	RET

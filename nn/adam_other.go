@@ -7,3 +7,6 @@ const haveAdamAVX = false
 
 // adamVector handles no elements here: the Go loop does them all.
 func adamVector(p, g, m1, m2 []float32, c *[7]float32) int { return 0 }
+
+// scaleVector converts no bytes here: the Go loop does them all.
+func scaleVector(dst []float32, src []byte) int { return 0 }

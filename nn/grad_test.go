@@ -192,3 +192,24 @@ func TestAdamVector(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleVector checks the vector byte conversion against the table.
+func TestScaleVector(t *testing.T) {
+	src := make([]byte, 300)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	dst := make([]float32, len(src))
+	done := scaleVector(dst, src)
+	if haveScaleAVX2 && done != 296 {
+		t.Fatalf("vector code converted %d bytes, want 296", done)
+	}
+	for i := 0; i < done; i++ {
+		if math.Float32bits(dst[i]) != math.Float32bits(byteScale[src[i]]) {
+			t.Fatalf("byte %d: %v, table %v", src[i], dst[i], byteScale[src[i]])
+		}
+	}
+	if byteScale[255] != 1 || byteScale[0] != 0 {
+		t.Errorf("table ends %v %v, want 0 and 1", byteScale[0], byteScale[255])
+	}
+}

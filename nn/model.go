@@ -182,8 +182,8 @@ func (m *Model) gatherRange(lo, hi int) {
 		}
 		src := m.cur.X[s*in : (s+1)*in]
 		dst := m.xbuf[i*in : (i+1)*in]
-		for j, v := range src {
-			dst[j] = byteScale[v]
+		for j := scaleVector(dst, src); j < len(src); j++ {
+			dst[j] = byteScale[src[j]]
 		}
 	}
 }
