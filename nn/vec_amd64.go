@@ -26,7 +26,7 @@ func adamVector(p, g, m1, m2 []float32, c *[7]float32) int {
 }
 
 // scaleBytesAVX2 converts the first len(dst)/8·8 bytes of src to
-// float32·(1/255) (see adam_amd64.s).
+// float32·(1/255) (see vec_amd64.s).
 //
 //go:noescape
 func scaleBytesAVX2(dst []float32, src []byte)
