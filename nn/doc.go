@@ -66,7 +66,11 @@
 // pooling's backward pass (which routes gradients with bit masks, not
 // branches), the im2col matrix of a batch that fits one chunk is reused by
 // the backward pass, and the bias gradient comes out of the weight
-// gradient's product through a column of ones.
+// gradient's product through a column of ones. Two small kernels are
+// written in Go assembly (vec_amd64.s; AVX, chosen at run time through
+// golang.org/x/sys/cpu, with the Go loops as fallback on other CPUs): the
+// Adam update and the conversion of the batch's bytes to float32. They do
+// the same operations as the Go loops, in the same order.
 //
 // # Weights
 //

@@ -5,7 +5,7 @@ package nn
 import "golang.org/x/sys/cpu"
 
 // adamAVX runs one Adam step on the first len(p)/8·8 elements (see
-// adam_amd64.s); c holds β1, 1−β1, β2, 1−β2, the step size, 1/√(1−β2ᵗ)
+// vec_amd64.s); c holds β1, 1−β1, β2, 1−β2, the step size, 1/√(1−β2ᵗ)
 // and ε.
 //
 //go:noescape
