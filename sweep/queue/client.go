@@ -59,6 +59,12 @@ func Connect(rawURL, name string, a Auth) (*nats.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue: connecting to %s: %w", redact(rawURL), err)
 	}
+	// A server beyond loopback that asks for no credentials lets anyone
+	// who reaches it publish jobs: refuse it even when we hold some.
+	if u, err := url.Parse(nc.ConnectedUrl()); err == nil && !Loopback(u.Hostname()) && !nc.AuthRequired() {
+		nc.Close()
+		return nil, fmt.Errorf("queue: refusing the NATS server at %s: it is beyond loopback and accepts connections without authentication", u.Host)
+	}
 	return nc, nil
 }
 
