@@ -46,6 +46,12 @@ refused unless --public is given.`,
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
+			// A name such as localhost could resolve elsewhere: check what
+			// was bound, too.
+			if ta, ok := ln.Addr().(*net.TCPAddr); !public && (!ok || !ta.IP.IsLoopback()) {
+				ln.Close()
+				return fmt.Errorf("serve: --addr %q bound %v, not a loopback address; give --public to allow it", addr, ln.Addr())
+			}
 			logger := log.New(cmd.ErrOrStderr(), "", log.LstdFlags)
 			srv := report.NewServer(runs, data)
 			srv.Logf = logger.Printf
