@@ -560,7 +560,7 @@ func (f *Findings) judgeMeasures(ctx context.Context, prep *idx.Prepared, recs [
 	} else if len(f.Judgements) == 1 {
 		f.Winner = f.Judgements[0].Measure
 	}
-	f.Notes = append(f.Notes, fmt.Sprintf("the labels were chosen by %q: its AUC separating convergent from divergent is 1 by construction", man.Settings.Measure))
+	f.Notes = append(f.Notes, fmt.Sprintf("unless the lists were given by hand, the labels were chosen by %q, so its AUC separating convergent from divergent is 1 by construction", man.Settings.Measure))
 	return nil
 }
 

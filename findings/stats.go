@@ -11,11 +11,11 @@ import (
 
 // Estimate is a statistic with its two-sided confidence interval.
 type Estimate struct {
-	Value     float64 `json:"value"`
-	Low       float64 `json:"low"`  // NaN when undefined (too few values)
-	High      float64 `json:"high"` // NaN when undefined
-	N         int     `json:"n"`    // number of units the statistic is computed over
-	Method    string  `json:"method"`
+	Value  float64 `json:"value"`
+	Low    float64 `json:"low"`  // NaN when undefined (too few values)
+	High   float64 `json:"high"` // NaN when undefined
+	N      int     `json:"n"`    // number of units the statistic is computed over
+	Method string  `json:"method"`
 }
 
 // Level is the confidence level of every interval.
