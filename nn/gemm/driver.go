@@ -58,15 +58,21 @@ type workItem struct {
 
 var (
 	workMu  sync.Mutex
-	workers int
+	workers int // worker goroutines started
+	demand  int // worker shares of the products in flight
 	workCh  = make(chan workItem)
 )
 
-// ensureWorkers makes sure at least n worker goroutines wait on workCh.
-// Workers live for the rest of the program, parked when idle.
-func ensureWorkers(n int) {
+// acquireWorkers reserves n workers for a product, starting goroutines so
+// that there are as many workers as shares of all products in flight.
+// Without that, concurrent products on 3 or more threads could deadlock:
+// workers waiting at one product's barrier for a share that its caller
+// cannot hand out because every worker is busy. Workers live for the rest
+// of the program, parked when idle.
+func acquireWorkers(n int) {
 	workMu.Lock()
-	for workers < n {
+	demand += n
+	for workers < demand {
 		workers++
 		go func() {
 			for w := range workCh {
@@ -75,6 +81,13 @@ func ensureWorkers(n int) {
 			}
 		}()
 	}
+	workMu.Unlock()
+}
+
+// releaseWorkers returns n workers reserved by acquireWorkers.
+func releaseWorkers(n int) {
+	workMu.Lock()
+	demand -= n
 	workMu.Unlock()
 }
 
@@ -205,7 +218,7 @@ func (kn *kernel) do(threads int, ta, tb bool, m, n, k int, alpha float32, a []f
 	}
 	cl.threads = threads
 	if threads > 1 {
-		ensureWorkers(threads - 1)
+		acquireWorkers(threads - 1)
 	}
 	for len(cl.ws) < threads {
 		cl.ws = append(cl.ws, workspace{})
@@ -222,6 +235,9 @@ func (kn *kernel) do(threads int, ta, tb bool, m, n, k int, alpha float32, a []f
 	}
 	cl.bar.reset(threads)
 	cl.parallel()
+	if threads > 1 {
+		releaseWorkers(threads - 1)
+	}
 	cl.a, cl.b, cl.c, cl.bias = nil, nil, nil, nil
 	callPool.Put(cl)
 }

@@ -350,3 +350,40 @@ func TestBench(t *testing.T) {
 		t.Errorf("Bench = %v GFLOP/s, want a positive finite rate", g)
 	}
 }
+
+// TestConcurrentProducts runs products on 3 threads from several goroutines
+// at once: they must neither deadlock (workers waiting at one product's
+// barrier while its caller waits for a free worker) nor mix results.
+func TestConcurrentProducts(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	r := rand.New(rand.NewPCG(13, 14))
+	const m, n, k = 120, 100, 600
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want := make([]float32, m*n)
+	Gemm{Threads: 1}.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	done := make(chan error)
+	for gr := 0; gr < 6; gr++ {
+		go func() {
+			c := make([]float32, m*n)
+			for rep := 0; rep < 20; rep++ {
+				Gemm{Threads: 3}.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				if !slices.Equal(c, want) {
+					done <- fmt.Errorf("goroutine %d rep %d: result differs from one thread's", gr, rep)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	timeout := time.After(2 * time.Minute)
+	for gr := 0; gr < 6; gr++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-timeout:
+			t.Fatal("concurrent products did not finish: deadlock")
+		}
+	}
+}
