@@ -1,0 +1,103 @@
+package idx
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// gzipBomb returns a stream of a gzipped IDX file: hdr, then inflated
+// bytes of zeros, compressed on the fly by a goroutine (1 GiB of zeros is
+// about 1 MiB of gzip), and a counter of the compressed bytes consumed.
+// Nothing is held in memory or on disk beyond the compressor's window.
+// stop ends the goroutine.
+func gzipBomb(hdr []byte, inflated int64) (r io.Reader, consumed *atomic.Int64, stop func()) {
+	pr, pw := io.Pipe()
+	go func() {
+		zw, _ := gzip.NewWriterLevel(pw, gzip.BestCompression)
+		zw.Write(hdr)
+		zeros := make([]byte, 64<<10)
+		for left := inflated; left > 0; left -= int64(len(zeros)) {
+			if _, err := zw.Write(zeros[:min(left, int64(len(zeros)))]); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(zw.Close())
+	}()
+	consumed = new(atomic.Int64)
+	return &countingReader{pr, consumed}, consumed, func() { pr.Close() }
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	k, err := c.r.Read(b)
+	c.n.Add(int64(k))
+	return k, err
+}
+
+const memBound = 64 << 20
+
+func allocDuring(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A gzip bomb posing as IDX: a header announcing a small file, then 1 GiB
+// of zeros. Each reader (whole-file decoders and the streaming Reader)
+// stops right after the announced data with an error wrapping ErrFormat,
+// having read a few KiB of the bomb, in a fixed memory bound.
+func TestHostileGzipBomb(t *testing.T) {
+	const inflated = 1 << 30
+	for _, tc := range []struct {
+		name string
+		hdr  []byte
+		read func(r io.Reader) error
+		want string
+	}{
+		{"labels", header(8, 10), func(r io.Reader) error { _, err := DecodeLabels(r, 0); return err }, "trailing data"},
+		{"images", header(8, 10000, 28, 28), func(r io.Reader) error { _, err := DecodeImages(r); return err }, "trailing data"},
+		{"images, 2^31 claimed", header(8, 0x7fffffff, 28, 28), func(r io.Reader) error { _, err := DecodeImages(r); return err }, "more than the limit"},
+		{"stream", header(8, 10000, 28, 28), func(r io.Reader) error {
+			rd, err := NewReader(r)
+			if err != nil {
+				return err
+			}
+			item := make([]byte, rd.ItemSize())
+			for {
+				if err := rd.Next(item); err != nil {
+					return err
+				}
+			}
+		}, "trailing data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, consumed, stop := gzipBomb(tc.hdr, inflated)
+			defer stop()
+			var err error
+			alloc := allocDuring(func() { err = tc.read(r) })
+			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an ErrFormat error about %q", err, tc.want)
+			}
+			if c := consumed.Load(); c > 1<<20 {
+				t.Errorf("read %d KiB of the bomb before refusing it", c>>10)
+			}
+			if alloc > memBound {
+				t.Errorf("allocated %d MiB", alloc>>20)
+			}
+			t.Logf("%v (%d KiB of gzip read, %d KiB allocated)", err, consumed.Load()>>10, alloc>>10)
+		})
+	}
+}

@@ -1,0 +1,208 @@
+package quickdraw
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// memBound is the most a reader may allocate on hostile input, whatever
+// size the input claims or has.
+const memBound = 64 << 20
+
+// lazyStream yields prefix, then n bytes repeating pattern, then io.EOF,
+// without ever holding more than one Read's worth: a hostile input of any
+// size with no file behind it.
+type lazyStream struct {
+	prefix  []byte
+	pattern []byte
+	n       int64 // pattern bytes left
+	off     int64 // pattern bytes given
+	read    int64 // bytes given in all
+}
+
+func (s *lazyStream) Read(b []byte) (int, error) {
+	if len(s.prefix) > 0 {
+		k := copy(b, s.prefix)
+		s.prefix = s.prefix[k:]
+		s.read += int64(k)
+		return k, nil
+	}
+	if s.n == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(b)) > s.n {
+		b = b[:s.n]
+	}
+	for i := range b {
+		b[i] = s.pattern[(s.off+int64(i))%int64(len(s.pattern))]
+	}
+	s.off += int64(len(b))
+	s.n -= int64(len(b))
+	s.read += int64(len(b))
+	return len(b), nil
+}
+
+// allocDuring returns the bytes allocated while f runs.
+func allocDuring(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A .npy header claiming 10^12 rows over 64 MiB of streamed rows: every
+// row there is reads, then an error naming the file and the shortfall,
+// with memory independent of the claim and of the stream.
+func TestHostileNPYRowCount(t *testing.T) {
+	const dataLen = 64 << 20
+	s := &lazyStream{prefix: makeNPY(1, dict("(1000000000000, 784)"), nil), pattern: []byte{0, 255, 7}, n: dataLen}
+	var err error
+	n := 0
+	alloc := allocDuring(func() {
+		var r *BitmapReader
+		r, err = NewBitmapReader(s, "huge.npy", 0)
+		if err != nil {
+			return
+		}
+		img := make([]byte, Pixels)
+		for ; ; n++ {
+			if err = r.Next(img); err != nil {
+				break
+			}
+		}
+	})
+	if want := "npy: huge.npy: truncated at row 85598 of 1000000000000"; err == nil || err.Error() != want {
+		t.Fatalf("after %d rows: %v, want %q", n, err, want)
+	}
+	if alloc > memBound {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
+	t.Logf("%d rows, then %v; %d KiB allocated", n, err, alloc>>10)
+}
+
+// The same claim in a file of a source folder: the first read names the
+// file and the missing row.
+func TestHostileNPYFile(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "numpy_bitmap"), 0o755)
+	p := filepath.Join(dir, "numpy_bitmap", "cat.npy")
+	if err := os.WriteFile(p, makeNPY(1, dict("(1000000000000, 784)"), nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rerr error
+	alloc := allocDuring(func() {
+		r, err := src.Bitmaps(context.Background(), "cat", 0)
+		if err != nil {
+			rerr = err
+			return
+		}
+		defer r.Close()
+		rerr = r.Next(make([]byte, Pixels))
+	})
+	if want := "npy: " + p + ": truncated at row 0 of 1000000000000"; rerr == nil || rerr.Error() != want {
+		t.Fatalf("got %v, want %q", rerr, want)
+	}
+	if alloc > memBound {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
+}
+
+// oneGiBLine is a simplified .ndjson stream of one 1 GiB line that never
+// ends its JSON.
+func oneGiBLine() *lazyStream {
+	return &lazyStream{prefix: []byte(`{"word":"cat","drawing":[[[`), pattern: []byte("1,2,3,"), n: 1 << 30}
+}
+
+// A 1 GiB line: the error comes after MaxLine bytes, not after the line,
+// and memory stays bounded.
+func TestHostileNDJSONLine(t *testing.T) {
+	s := oneGiBLine()
+	var err error
+	alloc := allocDuring(func() {
+		var r *StrokeReader
+		r, err = NewStrokeReader(s, "huge.ndjson", 0)
+		if err == nil {
+			_, err = r.Next()
+		}
+	})
+	if want := "ndjson: huge.ndjson:1: line longer than 1048576 bytes"; err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	if s.read > 4*MaxLine {
+		t.Errorf("read %d MiB of the line before refusing it", s.read>>20)
+	}
+	if alloc > memBound {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
+}
+
+// The 1 GiB line served by an HTTP mirror: the download stops with the
+// error, and the cache holds no more than was read.
+func TestHostileNDJSONLineHTTP(t *testing.T) {
+	var sent atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := oneGiBLine()
+		w.Header().Set("Content-Length", "1073741851")
+		buf := make([]byte, 32<<10)
+		for {
+			k, err := s.Read(buf)
+			if err != nil {
+				return
+			}
+			if _, err := w.Write(buf[:k]); err != nil {
+				sent.Store(s.read)
+				return // the client hung up
+			}
+		}
+	}))
+	defer srv.Close()
+	cache := t.TempDir()
+	src, err := Open(srv.URL, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rerr error
+	alloc := allocDuring(func() {
+		r, err := src.Strokes(context.Background(), "cat", 10)
+		if err != nil {
+			rerr = err
+			return
+		}
+		_, rerr = r.Next()
+		r.Close()
+	})
+	if rerr == nil || !strings.Contains(rerr.Error(), "line longer than 1048576 bytes") || !strings.Contains(rerr.Error(), "/simplified/cat.ndjson") {
+		t.Fatalf("got %v, want the line length error naming the URL", rerr)
+	}
+	if alloc > memBound {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
+	var cached int64
+	filepath.Walk(cache, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			cached += fi.Size()
+			if strings.HasSuffix(p, "cat.ndjson") {
+				t.Errorf("%s: a partial download was taken for the whole file", p)
+			}
+		}
+		return nil
+	})
+	if cached > 8*MaxLine {
+		t.Errorf("the cache holds %d MiB of the bad line", cached>>20)
+	}
+	t.Logf("%v; cached %d KiB, server sent %d KiB before the hang-up", rerr, cached>>10, sent.Load()>>10)
+}
