@@ -300,6 +300,12 @@ func figures(in *Input) ([]*figure, error) {
 			return nil, err
 		}
 	}
+	if len(cnns) > 0 {
+		out = append(out, archFigure(cnns))
+	}
+	if len(in.Perceptron) > 0 {
+		out = append(out, weightsFigure(in.Perceptron))
+	}
 	return out, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot/cmpimg"
@@ -34,7 +35,7 @@ func TestFigureGolden(t *testing.T) {
 	for _, f := range figs {
 		names = append(names, f.name)
 	}
-	if want := []string{"decay_mlp", "decay_cnn", "maxacc_decay", "params_decay"}; len(names) != len(want) {
+	if want := []string{"decay_mlp", "decay_cnn", "maxacc_decay", "params_decay", "architectures", "perceptron_weights"}; strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("figures %v, want %v", names, want)
 	}
 	for _, f := range figs {
@@ -84,10 +85,12 @@ func TestFigureContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		"decay_mlp":    {"test accuracy", "mix (number of divergent labels)", "F512-F512", "linear"},
-		"decay_cnn":    {"test accuracy", "conv first", "least squares"},
-		"maxacc_decay": {"max accuracy", "decay (slope of accuracy per mix)", "depth 1", "MLP"},
-		"params_decay": {"parameters", "max acc"},
+		"decay_mlp":          {"test accuracy", "mix (number of divergent labels)", "F512-F512", "linear"},
+		"decay_cnn":          {"test accuracy", "conv first", "least squares"},
+		"maxacc_decay":       {"max accuracy", "decay (slope of accuracy per mix)", "depth 1", "MLP"},
+		"params_decay":       {"parameters", "max acc"},
+		"architectures":      {"layer 1", "output", "acc 0.5", "conv", "dropout"},
+		"perceptron_weights": {"class (slot)", "mix", "xlink:href=\"data:image/"},
 	}
 	for _, f := range figs {
 		svg, err := f.svg()

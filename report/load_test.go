@@ -293,8 +293,8 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	figs, err := figures(in)
-	if err != nil || len(figs) != 4 {
-		t.Errorf("%d figures (error %v), want 4", len(figs), err)
+	if err != nil || len(figs) != 6 {
+		t.Errorf("%d figures (error %v), want 6", len(figs), err)
 	}
 }
 
