@@ -16,7 +16,8 @@
 //
 //	REPORT/index.html   the page
 //	REPORT/figures/     decay_mlp, decay_cnn, maxacc_decay, params_decay,
-//	                    each as .svg and as a PrintDPI (300 dpi) .png
+//	                    architectures, perceptron_weights (those the data
+//	                    allow), each as .svg and as a PrintDPI (300 dpi) .png
 //
 // The folder is built next to REPORT and renamed into place, so REPORT
 // holds the old report or the new one, never half of one; a non-empty
