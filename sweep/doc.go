@@ -40,12 +40,28 @@
 //
 // # Local runner
 //
-// Runner spreads the jobs over Workers cores. Models below BigFLOPs
-// forward FLOPs per image train one per core with one engine thread each
-// (small models do not scale with GEMM threads, and independent jobs scale
-// perfectly); models at or above it train one at a time with Workers
-// engine threads, which bounds memory and keeps the tail of a sweep short.
-// The engine gives bit-identical results whatever its thread count, and a
-// job's result depends only on its key's inputs, so a sweep's records do
-// not depend on Workers or on scheduling.
+// Runner spreads the jobs over Workers cores. Jobs of models with at least
+// BigFLOPs forward FLOPs per image (DefaultBigFLOPs, 10 M) run first, one
+// at a time with Workers engine threads; then the others run Workers at a
+// time with one thread each, costliest first, so the sweep ends on short
+// jobs and no core idles long at the end. The engine gives bit-identical
+// results whatever its thread count, and a job's result depends only on
+// its key's inputs, so a sweep's records do not depend on Workers or on
+// scheduling.
+//
+// The split was chosen with BenchmarkSplit, which trains one epoch of
+// 2,048 images (batch 512) as two jobs of one thread, one job of two
+// threads, or one job of one thread, and reports images per second and per
+// CPU-second. On the 2-core AMD EPYC (AVX2) development machine, shared
+// with other work (load 12–30, so wall-clock rates varied tenfold between
+// runs and only the per-CPU-second rates are comparable), images per
+// CPU-second were, for 2×1, 1×2 and 1×1 threads: perceptron 207k, 236k,
+// 210k; F512-F512 14.3k, 12.2k, 13.3k; C8k3-P2-F32 6.2k, 5.9k, 6.3k;
+// C32k3-P2-C64k3-P2-D0.25-F128 795, 782, 788. Independent jobs never lose
+// (2×1 ≈ 1×1 per CPU-second), while two GEMM threads lose about 2% on large
+// convolutional models and up to 15% on small dense ones. One job per core
+// is therefore the default; large models use every thread anyway, at a
+// cost of about 2%, because one of them alone would otherwise keep a single
+// core busy for a long time at the end of a sweep, and one at a time keeps
+// their memory (up to 2 GB for C128k3-F1024 with Adam's state) bounded.
 package sweep

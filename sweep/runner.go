@@ -1,10 +1,12 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -13,7 +15,7 @@ import (
 // many forward FLOPs per image run one at a time with every core's GEMM
 // threads; smaller ones run one per core with one thread each. See the
 // package documentation for how it was chosen.
-const DefaultBigFLOPs = 50_000_000
+const DefaultBigFLOPs = 10_000_000
 
 // EventKind says what happened to a job.
 type EventKind int
@@ -110,6 +112,13 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (Summary, error) {
 			small = append(small, j)
 		}
 	}
+	// Large jobs first, one at a time on every core; then the small ones,
+	// costliest first, so that the last jobs to finish are short and no
+	// core waits long for the others at the end (longest processing time
+	// first scheduling).
+	slices.SortStableFunc(small, func(a, b *Job) int {
+		return cmp.Compare(b.Model.Spec.FLOPs(), a.Model.Spec.FLOPs())
+	})
 	var wg sync.WaitGroup
 	dispatch := func(j *Job, threads int) {
 		slot := s.sem.acquire(threads)
@@ -120,17 +129,17 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (Summary, error) {
 			s.do(ctx, j, slot, threads)
 		}()
 	}
-	for _, j := range small {
-		if ctx.Err() != nil {
-			break
-		}
-		dispatch(j, 1)
-	}
 	for _, j := range large {
 		if ctx.Err() != nil {
 			break
 		}
 		dispatch(j, workers)
+	}
+	for _, j := range small {
+		if ctx.Err() != nil {
+			break
+		}
+		dispatch(j, 1)
 	}
 	wg.Wait()
 	// Jobs held by other processes: wait for their records, or take them

@@ -166,7 +166,7 @@ func runTrain(ctx context.Context, o trainOptions, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "train: %d models × %d mixes × %d seeds = %d jobs; %d epochs, batch %d, lr %g; %d workers\n",
 		len(models), len(mixes), o.Seeds, len(jobs), o.Hyper.Epochs, o.Hyper.Batch, o.Hyper.LR, o.Workers)
-	p := newProgress(out, len(jobs), o.Workers)
+	p := newProgress(out, jobs, o.Workers)
 	r := &sweep.Runner{Store: store, Workers: o.Workers, BigFLOPs: o.BigFLOPs, SaveWeights: o.SaveWeights, Events: p.event}
 	sum, err := r.Run(ctx, jobs)
 	p.finish()
@@ -178,24 +178,38 @@ func runTrain(ctx context.Context, o trainOptions, out io.Writer) error {
 // progress shows a sweep's progress: on a terminal a bar with an ETA and a
 // line per worker, redrawn in place; otherwise plain log lines.
 type progress struct {
-	mu       sync.Mutex
-	out      io.Writer
-	tty      bool
-	total    int
-	done     int
-	ran      int
-	start    time.Time
-	lines    []string // one per worker slot
-	drawn    int      // lines drawn last time
-	lastDraw time.Time
+	mu sync.Mutex
+	// left is the estimated cost of the jobs not yet done, spent that of
+	// the jobs this process trained: the ETA is elapsed × left / spent.
+	left, spent float64
+	out         io.Writer
+	tty         bool
+	total       int
+	done        int
+	ran         int
+	start       time.Time
+	lines       []string // one per worker slot
+	drawn       int      // lines drawn last time
+	lastDraw    time.Time
 }
 
-func newProgress(out io.Writer, total, workers int) *progress {
+func newProgress(out io.Writer, jobs []sweep.Job, workers int) *progress {
 	tty := false
 	if f, ok := out.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
-	return &progress{out: out, tty: tty, total: total, start: time.Now(), lines: make([]string, workers)}
+	p := &progress{out: out, tty: tty, total: len(jobs), start: time.Now(), lines: make([]string, workers)}
+	for i := range jobs {
+		p.left += jobCost(&jobs[i])
+	}
+	return p
+}
+
+// jobCost estimates a job's training time up to a constant: epochs × the
+// forward FLOPs per image plus a per-image overhead (reading, shuffling,
+// evaluating) worth about 50,000 FLOPs.
+func jobCost(j *sweep.Job) float64 {
+	return float64(j.Hyper.Epochs) * (float64(j.Model.Spec.FLOPs()) + 5e4)
 }
 
 func (p *progress) event(e sweep.Event) {
@@ -206,6 +220,7 @@ func (p *progress) event(e sweep.Event) {
 	switch e.Kind {
 	case sweep.Skipped:
 		p.done++
+		p.left -= jobCost(j)
 	case sweep.Corrupt:
 		p.log("damaged record, running again: %v", e.Err)
 	case sweep.Busy:
@@ -220,10 +235,13 @@ func (p *progress) event(e sweep.Event) {
 	case sweep.Finished:
 		p.done++
 		p.ran++
+		p.left -= jobCost(j)
+		p.spent += jobCost(j)
 		p.lines[e.Worker] = ""
 		p.log("[%d/%d] %s: accuracy %.4f in %.1fs%s", p.done, p.total, name, float64(e.Record.Accuracy), e.Record.Seconds, p.eta())
 	case sweep.Failed:
 		p.done++
+		p.left -= jobCost(j)
 		p.lines[e.Worker] = ""
 		p.log("job %d (%s) failed: %v", j.Index, name, e.Err)
 	}
@@ -233,12 +251,11 @@ func (p *progress) event(e sweep.Event) {
 }
 
 func (p *progress) eta() string {
-	if p.ran == 0 {
+	if p.spent == 0 {
 		return ""
 	}
-	left := p.total - p.done
-	per := time.Since(p.start) / time.Duration(p.ran)
-	return fmt.Sprintf(", ETA %s", (per * time.Duration(left)).Round(time.Second))
+	eta := time.Duration(float64(time.Since(p.start)) * max(p.left, 0) / p.spent)
+	return fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 }
 
 // log prints a line above the live block (terminal) or as is.
