@@ -213,3 +213,28 @@ func TestScaleVector(t *testing.T) {
 		t.Errorf("table ends %v %v, want 0 and 1", byteScale[0], byteScale[255])
 	}
 }
+
+func TestExpNeg(t *testing.T) {
+	var worst float64
+	for i := 0; i <= 200000; i++ {
+		x := -90 * float64(i) / 200000
+		got, want := float64(expNeg(float32(x))), math.Exp(float64(float32(x)))
+		if want < 1.2e-38 { // subnormal in float32: 0 will do
+			if got > 1.2e-38 {
+				t.Fatalf("expNeg(%v) = %v, want about %v", x, got, want)
+			}
+			continue
+		}
+		worst = max(worst, math.Abs(got-want)/want)
+	}
+	if worst > 5e-7 {
+		t.Errorf("largest relative error %.2e, want ≤ 5e-7", worst)
+	}
+	t.Logf("largest relative error %.2e", worst)
+	if expNeg(0) != 1 {
+		t.Errorf("expNeg(0) = %v", expNeg(0))
+	}
+	if v := expNeg(float32(math.NaN())); v == v {
+		t.Errorf("expNeg(NaN) = %v", v)
+	}
+}
