@@ -55,7 +55,7 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 	// The worker starts first, on streams with the default settings; the
 	// submitter then lowers MaxDeliver to 1, which the worker must honour
 	// (the failure it reports is final).
-	w := &Worker{Conn: nc, Threads: 1, IdleExit: 3 * time.Second, Logf: t.Logf}
+	w := &Worker{Conn: nc, Slots: 2, Threads: 1, IdleExit: 3 * time.Second, Logf: t.Logf}
 	werr := make(chan error, 1)
 	go func() { werr <- w.Run(ctx) }()
 	o := SubmitOptions{StreamOptions: StreamOptions{AckWait: 10 * time.Second, MaxDeliver: 1}, Data: prep}
