@@ -282,10 +282,7 @@ func archChart(id string, models []*Model) string {
 	for _, m := range order {
 		depth = max(depth, len(m.Layers))
 	}
-	colW := 12.0
-	if n := len(order); n > 80 {
-		colW = math.Max(4, 960/float64(n))
-	}
+	colW := math.Min(36, math.Max(4, 960/float64(max(len(order), 1))))
 	const left, top, barH, layerH, gap = 56, 10, 60, 14, 6
 	w := math.Max(720, left+colW*float64(len(order))+10)
 	h := top + barH + gap + layerH*float64(depth+1) + 26
