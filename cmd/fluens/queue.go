@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -41,12 +42,8 @@ func addNATSFlags(cmd *cobra.Command, n *natsFlags) {
 	f.StringVar(&n.auth.TLSCA, "tls-ca", "", "PEM file of the CA that signed the server's certificate")
 }
 
-func (n natsFlags) connect(name string) (*natsConn, error) {
-	nc, err := queue.Connect(n.url, name, n.auth)
-	if err != nil {
-		return nil, err
-	}
-	return &natsConn{nc}, nil
+func (n natsFlags) connect(name string) (*nats.Conn, error) {
+	return queue.Connect(n.url, name, n.auth)
 }
 
 // signalContext is ctx ended by SIGINT or SIGTERM.
@@ -149,9 +146,9 @@ With --wait it then collects results into RUNS until every job is done.`,
 			if err != nil {
 				return err
 			}
-			defer conn.nc.Close()
+			defer conn.Close()
 			so.Data, so.SaveWeights = o.Data, o.SaveWeights
-			sum, err := queue.Submit(ctx, conn.nc, store, jobs, so)
+			sum, err := queue.Submit(ctx, conn, store, jobs, so)
 			if err != nil {
 				return err
 			}
@@ -201,7 +198,7 @@ already in the store are ignored, so collecting again is harmless. Without
 			if err != nil {
 				return err
 			}
-			defer conn.nc.Close()
+			defer conn.Close()
 			return collect(ctx, conn, store, wait, timeout, cmd.OutOrStdout())
 		},
 	}
@@ -216,14 +213,14 @@ already in the store are ignored, so collecting again is harmless. Without
 
 // collect runs queue.Collect and reports the outcome; it fails when jobs
 // failed for good, or --wait ended with jobs missing.
-func collect(ctx context.Context, conn *natsConn, store *sweep.Store, wait bool, timeout time.Duration, out io.Writer) error {
+func collect(ctx context.Context, conn *nats.Conn, store *sweep.Store, wait bool, timeout time.Duration, out io.Writer) error {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	lg := log.New(out, "", log.LstdFlags)
-	sum, err := queue.Collect(ctx, conn.nc, store, queue.CollectOptions{Wait: wait, Logf: lg.Printf})
+	sum, err := queue.Collect(ctx, conn, store, queue.CollectOptions{Wait: wait, Logf: lg.Printf})
 	fmt.Fprintf(out, "queue: %d jobs: %d results stored now, %d duplicates ignored, %d missing, %d failed\n",
 		sum.Total, sum.Stored, sum.Duplicate, sum.Missing, len(sum.Failed))
 	for _, f := range sum.Failed {
@@ -260,8 +257,8 @@ func newQueueStatusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer conn.nc.Close()
-			st, err := queue.StatusOf(ctx, conn.nc, store)
+			defer conn.Close()
+			st, err := queue.StatusOf(ctx, conn, store)
 			if err != nil {
 				return err
 			}

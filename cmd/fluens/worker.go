@@ -5,16 +5,12 @@ import (
 	"log"
 	"runtime"
 
-	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
 	"github.com/fluens-lab/fluens/sweep/queue"
 )
 
 func init() { rootCmd.AddCommand(newWorkerCmd()) }
-
-// natsConn wraps a NATS connection for the queue commands.
-type natsConn struct{ nc *nats.Conn }
 
 func newWorkerCmd() *cobra.Command {
 	var (
@@ -45,10 +41,10 @@ loopback without credentials (--token, or --user and --password).`,
 			if err != nil {
 				return err
 			}
-			defer conn.nc.Close()
+			defer conn.Close()
 			lg := log.New(cmd.OutOrStdout(), "", log.LstdFlags)
-			w.Conn, w.Logf = conn.nc, lg.Printf
-			lg.Printf("worker: connected to %s, %d job(s) at a time, %d threads for large models", conn.nc.ConnectedUrlRedacted(), w.Slots, w.Threads)
+			w.Conn, w.Logf = conn, lg.Printf
+			lg.Printf("worker: connected to %s, %d job(s) at a time, %d threads for large models", conn.ConnectedUrlRedacted(), w.Slots, w.Threads)
 			err = w.Run(ctx)
 			if ctx.Err() != nil {
 				lg.Printf("worker: interrupted")
