@@ -3,6 +3,7 @@ package measure
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -304,4 +305,15 @@ func BenchmarkAutoencoderCost(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func ExampleFisherF1() {
+	// Two classes told apart by pixel 0: {0, 10} against {100, 110}.
+	x := make([]byte, 4*quickdraw.Pixels)
+	for i, v := range []byte{0, 10, 100, 110} {
+		x[i*quickdraw.Pixels] = v
+	}
+	f1, _ := FisherF1(x, []uint8{0, 0, 1, 1}, 2)
+	fmt.Println(f1)
+	// Output: 100
 }
