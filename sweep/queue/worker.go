@@ -182,14 +182,21 @@ func (w *Worker) handle(ctx context.Context, js jetstream.JetStream, msg jetstre
 		msg.Term()
 		return
 	}
-	// Keep the job: in-progress acks while it trains.
+	// Keep the job: in-progress acks while it trains, stopped before the
+	// final ack or nak.
 	stop := make(chan struct{})
-	defer close(stop)
+	var stopOnce sync.Once
+	quiet := func() { stopOnce.Do(func() { close(stop) }) }
+	defer quiet()
 	var progressMu sync.Mutex
 	inProgress := func() {
 		progressMu.Lock()
 		defer progressMu.Unlock()
-		msg.InProgress()
+		select {
+		case <-stop:
+		default:
+			msg.InProgress()
+		}
 	}
 	go func() {
 		t := time.NewTicker(max(cfg.AckWait/4, 50*time.Millisecond))
@@ -209,6 +216,9 @@ func (w *Worker) handle(ctx context.Context, js jetstream.JetStream, msg jetstre
 	if err == nil {
 		err = w.publish(ctx, js, res)
 	}
+	progressMu.Lock()
+	quiet()
+	progressMu.Unlock()
 	if err == nil {
 		// The result is stored by the results stream: the job is done.
 		if err := msg.DoubleAck(ctx); err != nil {
