@@ -12,7 +12,7 @@ import (
 // pngURI encodes img as a PNG data URI.
 func pngURI(img image.Image) string {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&buf, img); err != nil {
 		panic("report: encoding an in-memory PNG: " + err.Error()) // cannot fail for in-memory images
 	}

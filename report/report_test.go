@@ -238,3 +238,38 @@ func TestTicks(t *testing.T) {
 		t.Errorf("logTicks(500, 2e6) = %v", got)
 	}
 }
+
+// BenchmarkRenderPage renders index.html for 1,000 models × 11 mixes × 3
+// seeds and 345 labels (no static figures) and reports the page's size.
+func BenchmarkRenderPage(b *testing.B) {
+	in := synthInput(345, 988, 3, 2)
+	var size int
+	for b.Loop() {
+		files, err := Files(in, time.Time{}, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(files["index.html"])
+	}
+	b.ReportMetric(float64(size)/1e6, "MB/page")
+}
+
+// BenchmarkFigures renders every static figure of 100 CNNs and the 12 MLPs
+// as SVG and as a 300 dpi PNG.
+func BenchmarkFigures(b *testing.B) {
+	in := synthInput(30, 100, 1, 2)
+	for b.Loop() {
+		figs, err := figures(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range figs {
+			if _, err := f.svg(); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := f.png(PrintDPI); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
