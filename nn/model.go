@@ -106,6 +106,9 @@ func New(layers []LayerSpec, cfg Config) (*Model, error) {
 
 	total := 0
 	for _, l := range m.layers {
+		if p := l.numParams(); p > MaxParams-total {
+			return nil, fmt.Errorf("nn: model %v: more than %d parameters", layers, MaxParams)
+		}
 		total += l.numParams()
 	}
 	m.params = make([]float32, total)

@@ -35,12 +35,15 @@ func TestNewValidates(t *testing.T) {
 		{"dropout negative", []LayerSpec{{Kind: Dropout, Rate: -0.1}}, Config{}, "rate must"},
 		{"dropout NaN", []LayerSpec{{Kind: Dropout, Rate: math.NaN()}}, Config{}, "rate must"},
 		{"zero units", []LayerSpec{{Kind: Dense}}, Config{}, "units must"},
+		{"huge units", []LayerSpec{{Kind: Dense, Units: 1 << 20}}, Config{}, "units must"},
+		{"too many parameters", []LayerSpec{{Kind: Conv, Filters: 512, Kernel: 3}, {Kind: Dense, Units: 1 << 16}}, Config{}, "more than"},
 		{"zero filters", []LayerSpec{{Kind: Conv, Kernel: 3}}, Config{}, "filters must"},
 		{"zero kernel", []LayerSpec{{Kind: Conv, Filters: 3}}, Config{}, "kernel must"},
 		{"stray field", []LayerSpec{{Kind: Dense, Units: 3, Kernel: 3}}, Config{}, "takes only"},
 		{"unknown kind", []LayerSpec{{Kind: LayerKind(9)}}, Config{}, "unknown layer kind"},
 		{"one class", nil, Config{Classes: 1}, "classes"},
 		{"bad input", nil, Config{InputH: -1}, "sizes must"},
+		{"huge input", nil, Config{InputH: 1 << 20}, "sizes must"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -107,6 +107,14 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// maxWidth bounds the units of a dense layer and the filters of a
+// convolution; MaxParams bounds a whole model (four float32 copies of
+// 2^28 parameters are 4 GiB).
+const (
+	maxWidth  = 1 << 16
+	MaxParams = 1 << 28
+)
+
 // maxKernel bounds convolution kernels (larger ones make no sense on the
 // small images this engine trains on and would only waste memory).
 const maxKernel = 15
@@ -114,8 +122,8 @@ const maxKernel = 15
 // Validate reports the first problem with a stack of hidden layers on an
 // input of h×w×c, or nil when a model can be built from it.
 func Validate(layers []LayerSpec, h, w, c int) error {
-	if h <= 0 || w <= 0 || c <= 0 {
-		return fmt.Errorf("nn: input %d×%d×%d: sizes must be positive", h, w, c)
+	if h <= 0 || w <= 0 || c <= 0 || h > maxWidth || w > maxWidth || c > maxWidth {
+		return fmt.Errorf("nn: input %d×%d×%d: sizes must be in 1..%d", h, w, c, maxWidth)
 	}
 	if len(layers) > MaxHidden {
 		return fmt.Errorf("nn: %d hidden layers: at most %d allowed (depth < 7)", len(layers), MaxHidden)
@@ -127,8 +135,8 @@ func Validate(layers []LayerSpec, h, w, c int) error {
 		}
 		switch s.Kind {
 		case Dense:
-			if s.Units <= 0 {
-				return bad("units must be positive")
+			if s.Units <= 0 || s.Units > maxWidth {
+				return bad("units must be in 1..%d", maxWidth)
 			}
 			if s.Filters != 0 || s.Kernel != 0 || s.Rate != 0 {
 				return bad("a dense layer takes only Units")
@@ -138,8 +146,8 @@ func Validate(layers []LayerSpec, h, w, c int) error {
 			if !spatial {
 				return bad("convolution after a dense layer")
 			}
-			if s.Filters <= 0 {
-				return bad("filters must be positive")
+			if s.Filters <= 0 || s.Filters > maxWidth {
+				return bad("filters must be in 1..%d", maxWidth)
 			}
 			if s.Kernel <= 0 || s.Kernel > maxKernel {
 				return bad("kernel must be in 1..%d", maxKernel)
