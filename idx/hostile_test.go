@@ -1,6 +1,7 @@
 package idx
 
 import (
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"io"
@@ -99,5 +100,23 @@ func TestHostileGzipBomb(t *testing.T) {
 			}
 			t.Logf("%v (%d KiB of gzip read, %d KiB allocated)", err, consumed.Load()>>10, alloc>>10)
 		})
+	}
+}
+
+// A 17-byte file whose header announces one item of 1 GiB (found by
+// FuzzDecode: the fuzzing process stalled allocating the item) is refused
+// by the streaming Reader before any caller allocates an item.
+func TestHostileItemSize(t *testing.T) {
+	in := append(header(8, 1, 2, 0x20000200), 0x10)
+	var err error
+	alloc := allocDuring(func() { _, err = NewReader(bytes.NewReader(in)) })
+	if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "more than the streaming limit") {
+		t.Fatalf("got %v, want an error about the item size", err)
+	}
+	if alloc > memBound {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
+	if _, _, err := Decode(bytes.NewReader(in)); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("Decode: %v, want truncated", err)
 	}
 }
