@@ -458,7 +458,7 @@ func (f *Findings) judgeMeasures(ctx context.Context, prep *idx.Prepared, recs [
 		labels = append(labels, Label{Name: l, Convergent: i < len(man.Convergent), Learnability: e, Measures: map[string]float64{}})
 	}
 	// Measures from measures.csv, the rest computed on the mixes' drawings.
-	var missing []string
+	var missing, kept []string
 	computed := map[string]bool{}
 	for _, n := range names {
 		have := true
@@ -471,10 +471,17 @@ func (f *Findings) judgeMeasures(ctx context.Context, prep *idx.Prepared, recs [
 			labels[i].Measures[n] = v
 		}
 		if !have {
+			if (n == measure.Swap || n == measure.Fisher) && len(labels) < measure.DefaultBaseSize+1 {
+				f.Notes = append(f.Notes, fmt.Sprintf("%s was left out: its base sets need at least %d labels (the mixes have %d)",
+					n, measure.DefaultBaseSize+1, len(labels)))
+				continue
+			}
 			missing = append(missing, n)
 			computed[n] = true
 		}
+		kept = append(kept, n)
 	}
+	names = kept
 	if len(missing) > 0 {
 		logf("findings: computing %v on the %d labels' drawings", missing, len(labels))
 		if err := computeMeasures(ctx, prep, labels, missing, opt.Seed); err != nil {
