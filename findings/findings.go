@@ -137,7 +137,7 @@ type MixRow struct {
 type Findings struct {
 	Runs, Data   string
 	Models       int
-	Seeds        int // most seeds of any model
+	Seeds        int // most seeds (complete curves) of any model
 	Records      int
 	Observations []Observation
 	ModelRows    []ModelRow
@@ -211,8 +211,14 @@ func Compute(ctx context.Context, opt Options) (*Findings, error) {
 		return nil, err
 	}
 	f.Models = len(models)
+	partial := 0
 	for _, m := range models {
-		f.Seeds = max(f.Seeds, m.Seeds())
+		c := len(complete(m))
+		f.Seeds = max(f.Seeds, c)
+		partial += m.Seeds() - c
+	}
+	if partial > 0 {
+		f.Notes = append(f.Notes, fmt.Sprintf("%d runs (model × seed) lack some mixes; their curves are left out of the per-seed statistics", partial))
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0xf1d))
 	f.ModelRows = modelRows(models)
@@ -238,7 +244,9 @@ func modelRows(models []*decay.Model) []ModelRow {
 	var rows []ModelRow
 	for _, m := range models {
 		var acc0, maxAcc, slopes []float64
-		for _, c := range m.Curves {
+		seeds := 0
+		for _, c := range complete(m) {
+			seeds++
 			if v, ok := c.Acc[first]; ok {
 				acc0 = append(acc0, v)
 			}
@@ -249,7 +257,7 @@ func modelRows(models []*decay.Model) []ModelRow {
 				slopes = append(slopes, c.Slope)
 			}
 		}
-		rows = append(rows, ModelRow{Spec: m.Spec, Family: m.Family, Params: m.Params, Seeds: m.Seeds(),
+		rows = append(rows, ModelRow{Spec: m.Spec, Family: m.Family, Params: m.Params, Seeds: seeds,
 			Acc00: MeanCI(acc0), MaxAcc: MeanCI(maxAcc), Slope: MeanCI(slopes)})
 	}
 	return rows
@@ -284,7 +292,7 @@ func observations(models []*decay.Model, rows []ModelRow, boot int, rng *rand.Ra
 	var groups [][]float64
 	for _, m := range models {
 		var g []float64
-		for _, c := range m.Curves {
+		for _, c := range complete(m) {
 			if !math.IsNaN(c.Slope) {
 				g = append(g, c.Slope)
 			}
@@ -389,6 +397,19 @@ func observations(models []*decay.Model, rows []ModelRow, boot int, rng *rand.Ra
 		Test: "Spearman ρ(log parameters, slope) > 0", Est: e, Verdict: judge(e, +1),
 		Detail: fmt.Sprintf("ρ = %s over %d models", fmtCI(e), len(logp))})
 	return obs
+}
+
+// complete returns the model's curves that cover every mix the model was
+// trained on: a seed still training (a partial curve) would bias its
+// slope, so per-seed statistics use complete curves only.
+func complete(m *decay.Model) []decay.Curve {
+	var out []decay.Curve
+	for _, c := range m.Curves {
+		if len(c.Acc) == len(m.Mixes) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func sdOf(xs []float64) float64 {
