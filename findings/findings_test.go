@@ -162,6 +162,15 @@ func TestCompute(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", s, text.String())
 		}
 	}
+	h, err := f.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"<table class=\"findings-obs\">", "networks decay similarly", "Winner: <b>", "conv_div_mix_03"} {
+		if !strings.Contains(string(h), s) {
+			t.Errorf("HTML lacks %q", s)
+		}
+	}
 	var js bytes.Buffer
 	if err := f.WriteJSON(&js); err != nil {
 		t.Fatal(err)
