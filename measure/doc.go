@@ -54,8 +54,11 @@
 //     goroutine, so a score is bit-reproducible. Low is convergent.
 //     Measured on the test data's 1,000-drawing categories (800 train):
 //     rainbow 0.029, cloud 0.037, eye 0.040 against cat 0.059, bird 0.056,
-//     dog 0.055 (30 epochs), about 0.3–1.5 s a category on a loaded two-core
-//     machine (BenchmarkAutoencoderCost).
+//     dog 0.055 (30 epochs). BenchmarkAutoencoderCost: 1.8 s per
+//     1,000-drawing category in one goroutine with the two-core machine's
+//     load average near 20 (noisy); ranking the 28 bitmap categories of
+//     the test data by it (fluens prepare --measure autoencoder) took 25 s
+//     of CPU in all.
 //   - swap: swap-one-class, the seed's proposed measure: a classifier is
 //     trained on a base set of labels plus the category, and the
 //     category's own test accuracy is its score (high is convergent). The

@@ -317,3 +317,49 @@ func ExampleFisherF1() {
 	fmt.Println(f1)
 	// Output: 100
 }
+
+func BenchmarkSwapOneClass(b *testing.B) {
+	src, err := quickdraw.Open(testenv.QuickDraw(b), quickdraw.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var splits []Split
+	for _, c := range []string{"cat", "dog", "bird", "apple", "rainbow"} {
+		s, err := LoadSplit(context.Background(), src, c, 500, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		splits = append(splits, s)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := SwapOneClass(context.Background(), splits[4], [][]Split{splits[:4]}, SwapConfig{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCSG(b *testing.B) {
+	src, err := quickdraw.Open(testenv.QuickDraw(b), quickdraw.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var x []byte
+	var y []uint8
+	for c, name := range []string{"cat", "dog", "bird", "apple", "rainbow", "eye", "fish", "house", "book", "cloud"} {
+		s, err := LoadSplit(context.Background(), src, name, 200, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x = append(x, s.Train...)
+		for range s.TrainLen() {
+			y = append(y, uint8(c))
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := CSG(x, y, 10, CSGConfig{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
