@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -205,4 +206,10 @@ func BenchmarkWorkers(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N), "s/sweep")
 		})
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	enginetest.Cleanup()
+	os.Exit(code)
 }

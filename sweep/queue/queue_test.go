@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/fluens-lab/fluens/sweep"
 	"github.com/fluens-lab/fluens/sweep/queue/enginetest"
 	"github.com/fluens-lab/fluens/zoo"
@@ -36,7 +38,7 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 	}
 	h := sweep.Hyper{Epochs: 1, Batch: 64, LR: 0.001}
 	jobs := sweep.Jobs([]zoo.Model{{Family: zoo.MLP, Spec: zoo.Spec{}}}, mixes, []int64{1}, h)
-	bad := &jobs[3]
+	bad := &jobs[10]
 	bad.Mix.Hash = strings.Repeat("0", 64)
 	bad.Key = sweep.Key(bad.Model.Spec, bad.Mix.Name, bad.Mix.Hash, bad.Seed, h, sweep.EngineVersion)
 
@@ -52,13 +54,7 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	// The worker starts first, on streams with the default settings; the
-	// submitter then lowers MaxDeliver to 1, which the worker must honour
-	// (the failure it reports is final).
-	w := &Worker{Conn: nc, Slots: 2, Threads: 1, IdleExit: 3 * time.Second, Logf: t.Logf}
-	werr := make(chan error, 1)
-	go func() { werr <- w.Run(ctx) }()
-	o := SubmitOptions{StreamOptions: StreamOptions{AckWait: 10 * time.Second, MaxDeliver: 1}, Data: prep}
+	o := SubmitOptions{Data: prep} // default AckWait and MaxDeliver
 	sum, err := Submit(ctx, nc, store, jobs, o)
 	if err != nil {
 		t.Fatal(err)
@@ -70,8 +66,22 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Published != 0 || sum.Queued+sum.Results != 11 || sum.Queued == 0 {
+	if sum.Published != 0 || sum.Queued != 11 {
 		t.Fatalf("second submit queued jobs twice: %+v", sum)
+	}
+	// The worker starts on the default settings; MaxDeliver then drops to
+	// 1, which the worker must follow: the bad job (the last, so that the
+	// change lands before the worker reaches it) fails for good at its
+	// first attempt, not its fifth.
+	w := &Worker{Conn: nc, Slots: 2, Threads: 1, IdleExit: 3 * time.Second, Logf: t.Logf}
+	werr := make(chan error, 1)
+	go func() { werr <- w.Run(ctx) }()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Setup(ctx, js, StreamOptions{AckWait: 10 * time.Second, MaxDeliver: 1}); err != nil {
+		t.Fatal(err)
 	}
 	col, err := Collect(ctx, nc, store, CollectOptions{Wait: true, Logf: t.Logf})
 	if err != nil {
@@ -83,12 +93,12 @@ func TestSubmitWorkCollectInProcess(t *testing.T) {
 	if col.Total != 11 || col.Stored != 10 || col.Missing != 1 || len(col.Failed) != 1 {
 		t.Fatalf("collect: %+v", col)
 	}
-	if f := col.Failed[0]; f.Index != 3 || !f.Final || !strings.Contains(f.Error, "other data") {
+	if f := col.Failed[0]; f.Index != 10 || !f.Final || f.Attempt != 1 || !strings.Contains(f.Error, "other data") {
 		t.Errorf("failure report %+v", f)
 	}
 	for i, j := range jobs {
 		r, err := store.Load(j.Key)
-		if i == 3 {
+		if i == 10 {
 			if err == nil {
 				t.Error("the failed job has a record")
 			}

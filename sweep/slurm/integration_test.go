@@ -117,3 +117,9 @@ func TestSlurmArrayMatchesLocalRun(t *testing.T) {
 		t.Errorf("submit after the sweep said %q", out)
 	}
 }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	enginetest.Cleanup()
+	os.Exit(code)
+}

@@ -6,9 +6,12 @@ package enginetest
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fluens-lab/fluens/idx"
@@ -25,17 +28,41 @@ var SweepFlags = []string{"--zoo=cnn", "--cnns=2", "--zoo-seed=23", "--epochs=2"
 // SweepJobs is the number of jobs of SweepFlags.
 const SweepJobs = 22
 
-// BuildFluens builds the fluens binary into a temporary folder and
-// returns its path.
+var build struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// BuildFluens builds the fluens binary (once per test process; Cleanup
+// removes it) and returns its path.
 func BuildFluens(tb testing.TB) string {
 	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), "fluens")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/fluens")
-	cmd.Dir = testenv.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
+	build.once.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "fluens-bin-")
+		if build.err != nil {
+			return
+		}
+		build.bin = filepath.Join(build.dir, "fluens")
+		cmd := exec.Command("go", "build", "-o", build.bin, "./cmd/fluens")
+		cmd.Dir = testenv.RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			build.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if build.err != nil {
+		tb.Fatal(build.err)
 	}
-	return bin
+	return build.bin
+}
+
+// Cleanup removes the binary built by BuildFluens; call it from TestMain
+// after the tests ran.
+func Cleanup() {
+	if build.dir != "" {
+		os.RemoveAll(build.dir)
+	}
 }
 
 // Prepare writes a small prepared data folder (11 mixes of 100 drawings
