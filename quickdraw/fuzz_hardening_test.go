@@ -59,3 +59,28 @@ func FuzzCachePath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenHTTP feeds arbitrary mirror URLs to the HTTP source: what it
+// accepts keeps its cache folder inside the cache root, whatever the host
+// and path segments (dots, escapes, colons) say.
+func FuzzOpenHTTP(f *testing.F) {
+	for _, s := range []string{"https://storage.googleapis.com/quickdraw_dataset/full", "http://h:8080/a/b/", "http://../x",
+		"http://h/%2e%2e/%2e%2e/etc", "http://h/a%2F..%2F..%2Fb", "https://h/./x", "http://[::1]:80/q", "http://h/a\\..\\b"} {
+		f.Add(s)
+	}
+	const root = "/cache/root"
+	f.Fuzz(func(t *testing.T, location string) {
+		s, err := openHTTP(location, Options{CacheDir: root})
+		if err != nil {
+			return
+		}
+		if filepath.Clean(s.cache) != s.cache || !strings.HasPrefix(s.cache, root+string(filepath.Separator)) {
+			t.Fatalf("source %q caches in %q, outside %q", location, s.cache, root)
+		}
+		for _, form := range []Format{Bitmap, Simplified} {
+			if p, err := s.cachePath("cat", form); err != nil || !strings.HasPrefix(p, s.cache+string(filepath.Separator)) {
+				t.Fatalf("source %q: cache path %q, %v", location, p, err)
+			}
+		}
+	})
+}
