@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -205,4 +206,64 @@ func TestHostileNDJSONLineHTTP(t *testing.T) {
 		t.Errorf("the cache holds %d MiB of the bad line", cached>>20)
 	}
 	t.Logf("%v; cached %d KiB, server sent %d KiB before the hang-up", rerr, cached>>10, sent.Load()>>10)
+}
+
+// A mirror that announces more bytes than it sends (a dropped connection)
+// gives an error naming the URL and the cut (not a JSON error about the
+// half line the cut left), and the partial download is never taken
+// for the whole file: the next read resumes it, and the cache then holds
+// the exact file.
+func TestHostileShortDownload(t *testing.T) {
+	lines := strings.Repeat(goodLine+"\n", 10)
+	var cut atomic.Bool
+	cut.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cut.Load() {
+			http.ServeContent(w, r, "cat.ndjson", timeZero, strings.NewReader(lines))
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(lines)))
+		w.Write([]byte(lines[:len(lines)/2+3])) // four lines and a bit
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // drop the connection
+	}))
+	defer srv.Close()
+	cache := t.TempDir()
+	src, err := Open(srv.URL, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll := func() (int, error) {
+		r, err := src.Strokes(context.Background(), "cat", 0)
+		if err != nil {
+			return 0, err
+		}
+		defer r.Close()
+		n := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				if err == io.EOF {
+					return n, nil
+				}
+				return n, err
+			}
+			n++
+		}
+	}
+	n, err := readAll()
+	if err == nil || !strings.Contains(err.Error(), "/simplified/cat.ndjson") || !strings.Contains(err.Error(), "unexpected EOF") {
+		t.Fatalf("cut download: %d drawings, %v; want an unexpected EOF naming the URL", n, err)
+	}
+	t.Logf("%d drawings, then %v", n, err)
+	final := filepath.Join(src.(*httpSource).cache, "simplified", "cat.ndjson")
+	if _, err := os.Stat(final); err == nil {
+		t.Fatal("the cut download was taken for the whole file")
+	}
+	cut.Store(false)
+	if n, err := readAll(); err != nil || n != 10 {
+		t.Fatalf("resumed download: %d drawings, %v; want 10", n, err)
+	}
+	if b, err := os.ReadFile(final); err != nil || string(b) != lines {
+		t.Fatalf("cached file after the resume: %d bytes, %v; want the %d of the file", len(b), err, len(lines))
+	}
 }

@@ -89,6 +89,11 @@ func (s *StrokeReader) Next() (Drawing, error) {
 		}
 		d, err := parseDrawing(b)
 		if err != nil {
+			if rerr := s.sc.Err(); rerr != nil {
+				// The scanner hands over the part of a line that a read
+				// error cut (a dropped download): report the cause.
+				return Drawing{}, fmt.Errorf("ndjson: %s:%d: %w", s.name, s.line, rerr)
+			}
 			return Drawing{}, fmt.Errorf("ndjson: %s:%d: %w", s.name, s.line, err)
 		}
 		s.n++
