@@ -9,6 +9,11 @@ run without it unless --allow-active-wait is given.
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_ref.py [--threads 2] [--seconds 2]
 
+Each figure also comes per CPU-second of the process (time.process_time,
+all threads): "gflops_per_cpu_sec" and "images_per_cpu_sec". At --threads 1
+on a loaded machine that is the steady figure to compare with fluens'
+images/cpu-s (see bench/README.md).
+
 Prints a JSON array of objects with the same names and fields as
 `fluens bench --json`: {"name": "gemm_512x784x512", "gflops": ..., "threads": 2}
 for the matrix products (M×K×N) and {"name": "W1", "images_per_sec": ..., "threads": 2}
@@ -42,16 +47,20 @@ def gemm_gflops(m, k, n, seconds):
     for _ in range(3):
         torch.mm(a, b, out=c)
     best = float("inf")
+    best_cpu = float("inf")
     deadline = time.perf_counter() + seconds
     while True:
         t0 = time.perf_counter()
+        c0 = time.process_time()
         reps = 5
         for _ in range(reps):
             torch.mm(a, b, out=c)
+        best_cpu = min(best_cpu, (time.process_time() - c0) / reps)
         best = min(best, (time.perf_counter() - t0) / reps)
         if time.perf_counter() > deadline:
             break
-    return 2.0 * m * n * k / best / 1e9
+    flops = 2.0 * m * n * k
+    return flops / best / 1e9, flops / max(best_cpu, 1e-9) / 1e9
 
 
 def w1():
@@ -109,13 +118,15 @@ def train_images_per_sec(make, seconds, channels_last=False, warmup=3):
         step()
     steps = 0
     t0 = time.perf_counter()
+    c0 = time.process_time()
     while True:
         step()
         steps += 1
         el = time.perf_counter() - t0
         if el >= seconds and steps >= 3:
             break
-    return steps * BATCH / el
+    cpu = time.process_time() - c0
+    return steps * BATCH / el, steps * BATCH / max(cpu, 1e-9)
 
 
 def blas_library():
@@ -156,13 +167,15 @@ def main():
     for m, k, n in GEMMS:
         name = "gemm_%dx%dx%d" % (m, k, n)
         if want(name):
-            out.append({"name": name, "gflops": round(gemm_gflops(m, k, n, args.seconds), 2),
-                        "threads": args.threads})
+            gf, gf_cpu = gemm_gflops(m, k, n, args.seconds)
+            out.append({"name": name, "gflops": round(gf, 2),
+                        "gflops_per_cpu_sec": round(gf_cpu, 2), "threads": args.threads})
     for name, make, cl in [("W1", w1, False), ("W2", w2, False), ("W3", w3, False),
                            ("W3_channels_last", w3, True)]:
         if want(name):
-            ips = train_images_per_sec(make, args.seconds, channels_last=cl)
-            out.append({"name": name, "images_per_sec": round(ips, 1), "threads": args.threads})
+            ips, ips_cpu = train_images_per_sec(make, args.seconds, channels_last=cl)
+            out.append({"name": name, "images_per_sec": round(ips, 1),
+                        "images_per_cpu_sec": round(ips_cpu, 1), "threads": args.threads})
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

@@ -299,6 +299,10 @@ func (c *call) packA(ps *pass, dst []float32, i0, mc int) {
 	}
 }
 
+// inPlacePanels is the largest number of panels of B per thread for which
+// the blocks of A are read in place rather than packed (see compute).
+var inPlacePanels = 2
+
 // compute runs thread t's share of the current pass: for each block of its
 // rows, pack A, then sweep the panels of B (each panel stays in L1 while
 // the mr-row panels of A stream from L2).
@@ -326,10 +330,29 @@ func (c *call) compute(ps *pass, t int) {
 	ws.tile = grow(ws.tile, mr*nr)
 	ws.tbias = grow(ws.tbias, nr)
 
+	// With few panels of B, packing A (one read and one write of every
+	// element) costs more than the kernel's strided reads of A save:
+	// whole tiles then read A in place and only the last partial tile is
+	// packed. Both kernels sum in the same order, so the choice does not
+	// change C.
+	inPlace := kn.sfn != nil && c.alpha == 1 && p1-p0 <= inPlacePanels
+	rsa, csa := c.lda, 1
+	if c.ta {
+		rsa, csa = 1, c.lda
+	}
+
 	var bias *float32
 	for ic := r0; ic < r1; ic += mcb {
 		mc := min(mcb, r1-ic)
-		c.packA(ps, ws.packA, ic, mc)
+		full := 0 // tiles above row full read A in place
+		if inPlace {
+			full = mc / mr * mr
+			if full < mc {
+				c.packA(ps, ws.packA[full*kc:], ic+full, mc-full)
+			}
+		} else {
+			c.packA(ps, ws.packA, ic, mc)
+		}
 		for p := p0; p < p1; p++ {
 			j := ps.jc + p*nr
 			w := min(nr, c.n-j)
@@ -347,8 +370,16 @@ func (c *call) compute(ps *pass, t int) {
 				h := min(mr, mc-ir)
 				ap := &ws.packA[ir*kc]
 				off := (ic+ir)*c.ldc + j
+				var as *float32 // A in place, or nil: packed
+				if ir < full {
+					as = &c.a[(ic+ir)*rsa+ps.pc*csa]
+				}
 				if h == mr && w == nr {
-					kn.fn(kc, ap, bp, &c.c[off], c.ldc, bias, ps.flags)
+					if as != nil {
+						kn.sfn(kc, as, rsa, csa, bp, &c.c[off], c.ldc, bias, ps.flags)
+					} else {
+						kn.fn(kc, ap, bp, &c.c[off], c.ldc, bias, ps.flags)
+					}
 					continue
 				}
 				// Edge tile: run the kernel on a full tile and copy back.
@@ -358,7 +389,11 @@ func (c *call) compute(ps *pass, t int) {
 						copy(tile[i*nr:i*nr+w], c.c[off+i*c.ldc:off+i*c.ldc+w])
 					}
 				}
-				kn.fn(kc, ap, bp, &tile[0], nr, bias, ps.flags)
+				if as != nil {
+					kn.sfn(kc, as, rsa, csa, bp, &tile[0], nr, bias, ps.flags)
+				} else {
+					kn.fn(kc, ap, bp, &tile[0], nr, bias, ps.flags)
+				}
 				for i := 0; i < h; i++ {
 					copy(c.c[off+i*c.ldc:off+i*c.ldc+w], tile[i*nr:i*nr+w])
 				}

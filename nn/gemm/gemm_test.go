@@ -244,6 +244,42 @@ func TestThreadsBitIdentical(t *testing.T) {
 	})
 }
 
+// TestInPlaceBitIdentical checks that reading A in place (products with few
+// panels of B) gives exactly the bits of the packed path, for both
+// transposes of A, edge rows and columns, several passes over K and the
+// bias + ReLU epilogue.
+func TestInPlaceBitIdentical(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(13, 14))
+		for _, s := range []shape{
+			{false, false, 512, 10, 784, 784, 10, 10}, // a dense layer's forward pass
+			{true, false, 784, 10, 512, 784, 10, 10},  // its weight gradient
+			{false, false, 9001, 32, 9, 9, 32, 32},    // im2col of a 3×3 convolution
+			{false, true, 97, 37, 300, 301, 300, 40},
+			{true, true, 61, 5, 7, 63, 7, 5},
+		} {
+			a, b, c0 := s.operands(r)
+			bias := randSlice(r, s.n)
+			var res [2][]float32
+			for i, panels := range []int{0, 2} {
+				old := inPlacePanels
+				inPlacePanels = panels
+				c := slices.Clone(c0)
+				Gemm{}.Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, s.lda, b, s.ldb, 1, c, s.ldc)
+				cb := make([]float32, len(c))
+				Gemm{}.SgemmBias(s.ta, s.tb, s.m, s.n, s.k, a, s.lda, b, s.ldb, bias, true, cb, s.ldc)
+				inPlacePanels = old
+				res[i] = append(c, cb...)
+			}
+			for i := range res[0] {
+				if math.Float32bits(res[0][i]) != math.Float32bits(res[1][i]) {
+					t.Fatalf("%v: C[%d] = %g in place, %g packed", s, i, res[1][i], res[0][i])
+				}
+			}
+		}
+	})
+}
+
 func TestNoAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items at random")

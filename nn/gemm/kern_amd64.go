@@ -17,3 +17,17 @@ func kernAVX2(k int, a *float32, b *float32, c *float32, ldc int, bias *float32,
 //
 //go:noescape
 func kernAVX512(k int, a *float32, b *float32, c *float32, ldc int, bias *float32, flags int)
+
+// kernAVX2S computes a 6×16 block of C with AVX2+FMA, reading A in place:
+// element (i, q) of the block of op(A) is at a + i·rsa + q·csa (strides in elements);
+// b is a packed panel of k steps of 16 columns, c, ldc, bias and flags are as for kernAVX2.
+//
+//go:noescape
+func kernAVX2S(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, bias *float32, flags int)
+
+// kernAVX512S computes a 14×32 block of C with AVX-512F, reading A in place:
+// element (i, q) of the block of op(A) is at a + i·rsa + q·csa (strides in elements);
+// b is a packed panel of k steps of 32 columns, c, ldc, bias and flags are as for kernAVX512.
+//
+//go:noescape
+func kernAVX512S(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, bias *float32, flags int)

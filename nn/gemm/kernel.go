@@ -20,6 +20,12 @@ const (
 // points at nr column biases (read only with flagBias).
 type kernelFunc func(k int, a, b, c *float32, ldc int, bias *float32, flags int)
 
+// stridedFunc is a micro-kernel that reads A in place: element (i, q) of
+// the block of op(A) is at a[i·rsa + q·csa]. b, c, ldc, bias and flags are as
+// for kernelFunc, and the result is bit-identical to kernelFunc's on the
+// packed copy of the same block.
+type stridedFunc func(k int, a *float32, rsa, csa int, b, c *float32, ldc int, bias *float32, flags int)
+
 // kernel is a micro-kernel and the blocking it is run with.
 //
 // Blocking follows Goto & van de Geijn (2008) and BLIS: the packed kc×nr
@@ -35,6 +41,7 @@ type kernel struct {
 	mc     int // rows of A packed at a time
 	nc     int // columns of B packed at a time
 	fn     kernelFunc
+	sfn    stridedFunc // nil: A is always packed
 
 	testOnce sync.Once
 	testErr  error // result of the self-test
@@ -158,6 +165,9 @@ func selfTest(k *kernel) error {
 		{true, true, k.mr + 1, k.nr - 1, 9, 0.5, 2, false, false},
 		{false, true, 3 * k.mr, 3 * k.nr, 33, 1, 0, true, true},
 		{true, false, k.mr - 1, k.nr + 3, 8, 1, 0, true, false}, // k a multiple of the unrolling: no tail loop
+		// Few panels of B: A is read in place (stridedFunc), untransposed and transposed.
+		{false, false, 2*k.mr + 1, k.nr + 3, k.kc + 37, 1, 1, false, false},
+		{true, false, 3*k.mr + 2, 2 * k.nr, 19, 1, 0, true, true},
 	}
 	for pi, p := range probs {
 		ar, ac := p.m, p.kk

@@ -66,6 +66,9 @@ func main() {
 	for _, s := range specs {
 		generate(s)
 	}
+	for _, s := range specs {
+		generateStrided(s)
+	}
 	Generate()
 }
 
@@ -163,6 +166,124 @@ func generate(s spec) {
 	JNZ(LabelRef("tailloop"))
 
 	Label("epilogue")
+	epilogueCode(s, acc, bv, vbytes)
+}
+
+// generateStrided writes the kernel s.name+"S", which reads A in place
+// instead of from a packed panel: element (i, q) of the block's op(A) is at
+// a + i·rsa + q·csa (strides in elements). With rsa = lda, csa = 1 it reads
+// an untransposed A; with rsa = 1, csa = lda a transposed one. B is a packed
+// panel as for the packed kernel. Each step performs exactly the same
+// floating-point operations in the same order as the packed kernel, so the
+// two give bit-identical results; the driver uses this one where packing A
+// would cost more than it saves (few panels of B per block of A).
+//
+// Rows of A are addressed as base + rsa·{0,1,2}: one base register per
+// three rows (BLIS's "sup" kernels for skinny products use the same
+// addressing), and every base advances by csa per step.
+func generateStrided(s spec) {
+	nr := s.nv * s.width
+	vbytes := 4 * s.width
+	name := s.name + "S"
+	TEXT(name, NOSPLIT, "func(k int, a *float32, rsa, csa int, b, c *float32, ldc int, bias *float32, flags int)")
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s computes a %d×%d block of C with %s, reading A in place:", name, s.mr, nr, s.isa),
+		"element (i, q) of the block of op(A) is at a + i·rsa + q·csa (strides in elements);",
+		fmt.Sprintf("b is a packed panel of k steps of %d columns, c, ldc, bias and flags are as for %s.", nr, s.name),
+	)
+
+	k := Load(Param("k"), GP64())
+	rsa := Load(Param("rsa"), GP64())
+	SHLQ(U8(2), rsa)
+	csa := Load(Param("csa"), GP64())
+	SHLQ(U8(2), csa)
+	pb := Load(Param("b"), GP64())
+	nbase := (s.mr + 2) / 3
+	base := make([]reg.Register, nbase)
+	base[0] = Load(Param("a"), GP64())
+	rsa3 := GP64()
+	LEAQ(Mem{Base: rsa, Index: rsa, Scale: 2}, rsa3)
+	for j := 1; j < nbase; j++ {
+		base[j] = GP64()
+		LEAQ(Mem{Base: base[j-1], Index: rsa3, Scale: 1}, base[j])
+	}
+	rowMem := func(i int) Mem {
+		m := Mem{Base: base[i/3]}
+		if r := i % 3; r > 0 {
+			m.Index, m.Scale = rsa, uint8(r)
+		}
+		return m
+	}
+
+	acc := make([][]reg.VecVirtual, s.mr)
+	for i := range acc {
+		acc[i] = make([]reg.VecVirtual, s.nv)
+		for v := range acc[i] {
+			acc[i][v] = s.vec()
+			s.zero(acc[i][v])
+		}
+	}
+	bv := make([]reg.VecVirtual, s.nv)
+	for v := range bv {
+		bv[v] = s.vec()
+	}
+	var t reg.VecVirtual
+	if !s.bcst {
+		t = s.vec()
+	}
+
+	step := func(u int) {
+		for v := 0; v < s.nv; v++ {
+			VMOVUPS(Mem{Base: pb, Disp: 4 * (u*nr + v*s.width)}, bv[v])
+		}
+		for i := 0; i < s.mr; i++ {
+			am := rowMem(i)
+			if s.bcst {
+				for v := 0; v < s.nv; v++ {
+					VFMADD231PS_BCST(am, bv[v], acc[i][v])
+				}
+			} else {
+				VBROADCASTSS(am, t)
+				for v := 0; v < s.nv; v++ {
+					VFMADD231PS(t, bv[v], acc[i][v])
+				}
+			}
+		}
+		for j := range base {
+			ADDQ(csa, base[j])
+		}
+	}
+
+	Comment(fmt.Sprintf("Main loop: %d rank-1 updates per trip.", unroll))
+	n := GP64()
+	MOVQ(k, n)
+	SHRQ(U8(bitsOf(unroll)), n)
+	JZ(LabelRef("tail"))
+	Label("loop")
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	ADDQ(U32(4*unroll*nr), pb)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+
+	Label("tail")
+	ANDQ(U32(unroll-1), k)
+	JZ(LabelRef("epilogue"))
+	Label("tailloop")
+	step(0)
+	ADDQ(U32(4*nr), pb)
+	DECQ(k)
+	JNZ(LabelRef("tailloop"))
+
+	Label("epilogue")
+	epilogueCode(s, acc, bv, vbytes)
+}
+
+// epilogueCode adds C (flagAccumulate), the bias (flagBias), applies ReLU
+// (flagReLU) and stores the tile; bv are free vector registers.
+func epilogueCode(s spec, acc [][]reg.VecVirtual, bv []reg.VecVirtual, vbytes int) {
 	flags := Load(Param("flags"), GP64())
 	pc := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
