@@ -79,7 +79,6 @@ type dense struct {
 	in, out        int
 	relu, needDx   bool
 	w, b, dw, db   []float32
-	dwt            []float32 // dWᵀ workspace for narrow layers
 	x, y, dx, dy   []float32
 	n              int
 	masked         bool // the next layer applies the ReLU mask
@@ -111,15 +110,8 @@ func (l *dense) tensors(prefix string) []tensorInfo {
 	return []tensorInfo{{prefix + ".weight", []int{l.in, l.out}}, {prefix + ".bias", []int{l.out}}}
 }
 
-// narrow is the widest dense layer whose weight gradient is computed
-// transposed.
-const narrow = 32
-
 func (l *dense) alloc(n int) {
 	l.y = ensure(l.y, n*l.out)
-	if l.out <= narrow && l.in > l.out {
-		l.dwt = ensure(l.dwt, l.in*l.out)
-	}
 	if l.needDx {
 		l.dx = ensure(l.dx, n*l.in)
 	}
@@ -139,19 +131,9 @@ func (l *dense) backward(dy []float32, n int) []float32 {
 	}
 	// dW = xᵀ·dz: one product over the whole batch (K = n), so the sum over
 	// samples never depends on the number of threads. For a narrow layer
-	// (the output layer) dWᵀ = dzᵀ·x packs the wide input as B, which is
-	// cheaper, and is transposed back.
-	if l.dwt != nil {
-		l.e.g.Sgemm(true, false, l.out, l.in, n, 1, l.dy, l.out, l.x, l.in, 0, l.dwt, l.in)
-		for i := 0; i < l.in; i++ {
-			row := l.dw[i*l.out : (i+1)*l.out]
-			for j := range row {
-				row[j] = l.dwt[j*l.in+i]
-			}
-		}
-	} else {
-		l.e.g.Sgemm(true, false, l.in, l.out, n, 1, l.x, l.in, l.dy, l.out, 0, l.dw, l.out)
-	}
+	// (the output layer) the gemm package reads x in place instead of
+	// packing it.
+	l.e.g.Sgemm(true, false, l.in, l.out, n, 1, l.x, l.in, l.dy, l.out, 0, l.dw, l.out)
 	l.e.work.run(l.out, 64, l.fnBias)
 	if !l.needDx {
 		return nil
