@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -91,7 +92,12 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (Summary, error) {
 	if poll <= 0 {
 		poll = time.Second
 	}
-	s := &run{r: r, sum: Summary{Total: len(jobs)}, sem: newSem(workers)}
+	// A store that cannot take writes (full disk, read-only file system)
+	// stops the sweep at the first such failure instead of failing every
+	// job left.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := &run{r: r, sum: Summary{Total: len(jobs)}, sem: newSem(workers), cancel: cancel}
 	var small, large []*Job
 	for i := range jobs {
 		j := &jobs[i]
@@ -170,13 +176,14 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (Summary, error) {
 
 // run is the state of one Run.
 type run struct {
-	r    *Runner
-	sem  *sem
-	mu   sync.Mutex // guards sum, busy, err and serialises events
-	sum  Summary
-	busy []*Job
-	err  error
-	data loader
+	r      *Runner
+	sem    *sem
+	mu     sync.Mutex // guards sum, busy, err and serialises events
+	sum    Summary
+	busy   []*Job
+	err    error
+	data   loader
+	cancel context.CancelFunc
 }
 
 func (s *run) emit(e Event) {
@@ -197,6 +204,9 @@ func (s *run) fail(j *Job, slot, threads int, err error) {
 	s.sum.Failed++
 	if s.err == nil {
 		s.err = err
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT) {
+		s.cancel()
 	}
 	s.emit(Event{Kind: Failed, Job: j, Worker: slot, Threads: threads, Err: err})
 }
