@@ -97,11 +97,33 @@ func BenchmarkPack(b *testing.B) {
 		ps := &pass{nc: n, kc: k, packB: grow(nil, (n+kn.nr-1)/kn.nr*kn.nr*k)}
 		pa := grow(nil, (m+kn.mr-1)/kn.mr*kn.mr*k)
 		b.Run(fmt.Sprintf("A/trans=%v", tr), func(b *testing.B) {
+			cpu0 := cpuTime()
 			for i := 0; i < b.N; i++ {
 				c.packA(ps, pa, 0, m)
 			}
+			cpu := cpuTime() - cpu0
 			b.ReportMetric(float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
+			if cpu > 0 {
+				b.ReportMetric(float64(m*k)*float64(b.N)/cpu.Seconds()/1e9, "Gfloat/cpu-s")
+			}
 		})
+		if !tr && pack6 != nil && kn.mr == 6 {
+			// The same packing without the assembly transpose.
+			b.Run("A/trans=false/go", func(b *testing.B) {
+				saved := pack6
+				pack6 = nil
+				defer func() { pack6 = saved }()
+				cpu0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					c.packA(ps, pa, 0, m)
+				}
+				cpu := cpuTime() - cpu0
+				b.ReportMetric(float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
+				if cpu > 0 {
+					b.ReportMetric(float64(m*k)*float64(b.N)/cpu.Seconds()/1e9, "Gfloat/cpu-s")
+				}
+			})
+		}
 		b.Run(fmt.Sprintf("B/trans=%v", tr), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				c.packBPart(ps, 0)

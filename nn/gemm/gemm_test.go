@@ -280,6 +280,37 @@ func TestInPlaceBitIdentical(t *testing.T) {
 	})
 }
 
+// TestPack6 checks the assembly six-row packing against the Go loop, bit
+// for bit, for depths around multiples of its eight-column step.
+func TestPack6(t *testing.T) {
+	if pack6 == nil {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, kc := range []int{1, 7, 8, 9, 15, 16, 17, 37, 196, 256} {
+		const ld = 301
+		src := randSlice(r, 5*ld+kc)
+		want := make([]float32, 6*kc)
+		got := make([]float32, 6*kc+1)
+		got[6*kc] = 42 // must not be written
+		saved := pack6
+		pack6 = nil
+		interleave(want, src, ld, kc, 6, 6, 1)
+		pack6 = saved
+		interleave(got[:6*kc], src, ld, kc, 6, 6, 1)
+		for q := 0; q < kc; q++ {
+			for i := 0; i < 6; i++ {
+				if g, w := math.Float32bits(got[q*6+i]), math.Float32bits(src[i*ld+q]); g != w || g != math.Float32bits(want[q*6+i]) {
+					t.Fatalf("kc %d: step %d row %d: got %g, want %g", kc, q, i, got[q*6+i], src[i*ld+q])
+				}
+			}
+		}
+		if got[6*kc] != 42 {
+			t.Fatalf("kc %d: wrote past the panel", kc)
+		}
+	}
+}
+
 func TestNoAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items at random")

@@ -31,3 +31,9 @@ func kernAVX2S(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc 
 //
 //go:noescape
 func kernAVX512S(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, bias *float32, flags int)
+
+// pack6AVX2 packs 8·n columns of six rows of A (row i at src + i·lda, in elements)
+// into dst as 8·n steps of six values: dst[6q+i] = src[i·lda+q].
+//
+//go:noescape
+func pack6AVX2(n int, src *float32, lda int, dst *float32)

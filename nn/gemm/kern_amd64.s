@@ -1335,3 +1335,59 @@ norelu:
 	VMOVUPS Z27, 64(BX)
 	VZEROUPPER
 	RET
+
+// func pack6AVX2(n int, src *float32, lda int, dst *float32)
+// Requires: AVX
+TEXT ·pack6AVX2(SB), NOSPLIT, $0-32
+	MOVQ  n+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  lda+16(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  dst+24(FP), BX
+	LEAQ  (DX)(DX*2), SI
+	ADDQ  CX, SI
+	TESTQ AX, AX
+	JZ    done
+
+loop:
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (CX)(DX*1), Y1
+	VMOVUPS      (CX)(DX*2), Y2
+	VMOVUPS      (SI), Y3
+	VMOVUPS      (SI)(DX*1), Y4
+	VMOVUPS      (SI)(DX*2), Y5
+	VUNPCKLPS    Y1, Y0, Y6
+	VUNPCKHPS    Y1, Y0, Y0
+	VUNPCKLPS    Y3, Y2, Y1
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPD    Y1, Y6, Y5
+	VUNPCKHPD    Y1, Y6, Y1
+	VUNPCKLPD    Y1, Y3, Y6
+	VUNPCKHPD    Y3, Y1, Y1
+	VMOVUPS      X5, (BX)
+	VEXTRACTF128 $0x01, Y5, 96(BX)
+	VMOVUPS      X6, 16(BX)
+	VEXTRACTF128 $0x01, Y6, 112(BX)
+	VMOVUPS      X1, 32(BX)
+	VEXTRACTF128 $0x01, Y1, 128(BX)
+	VUNPCKLPD    Y2, Y0, Y5
+	VUNPCKHPD    Y2, Y0, Y1
+	VUNPCKLPD    Y1, Y4, Y6
+	VUNPCKHPD    Y4, Y1, Y1
+	VMOVUPS      X5, 48(BX)
+	VEXTRACTF128 $0x01, Y5, 144(BX)
+	VMOVUPS      X6, 64(BX)
+	VEXTRACTF128 $0x01, Y6, 160(BX)
+	VMOVUPS      X1, 80(BX)
+	VEXTRACTF128 $0x01, Y1, 176(BX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, SI
+	ADDQ         $0xc0, BX
+	DECQ         AX
+	JNZ          loop
+
+done:
+	VZEROUPPER
+	RET

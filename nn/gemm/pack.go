@@ -72,12 +72,26 @@ func copyPanels(dst, src []float32, ld, kc, cols, w int, alpha float32) {
 	}
 }
 
+// pack6 is pack6AVX2 where the CPU has AVX2 (set by kernel_amd64.go), else
+// nil; interleave uses it for full six-row panels.
+var pack6 func(n int, src *float32, lda int, dst *float32)
+
 // interleave writes kc steps of width w into dst, value i of step q being
 // src[i*ld+q] for i < h (scaled by alpha), zero for h ≤ i < w.
 func interleave(dst, src []float32, ld, kc, h, w int, alpha float32) {
 	dst = dst[:kc*w]
 	i := 0
 	if h == 6 && w == 6 && alpha == 1 {
+		if pack6 != nil && kc >= 8 {
+			_ = src[5*ld+kc-1] // the six rows are in bounds
+			n := kc / 8
+			pack6(n, &src[0], ld, &dst[0])
+			if n*8 == kc {
+				return
+			}
+			// The last kc mod 8 steps in Go.
+			src, dst, kc = src[n*8:], dst[n*8*6:], kc-n*8
+		}
 		r0 := src[0:kc]
 		r1 := src[ld : ld+kc][:len(r0)]
 		r2 := src[2*ld : 2*ld+kc][:len(r0)]

@@ -69,6 +69,7 @@ func main() {
 	for _, s := range specs {
 		generateStrided(s)
 	}
+	generatePack6()
 	Generate()
 }
 
@@ -339,6 +340,84 @@ func epilogueCode(s spec, acc [][]reg.VecVirtual, bv []reg.VecVirtual, vbytes in
 			ADDQ(ldc, row)
 		}
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// generatePack6 writes pack6AVX2, the packing of six rows of an
+// untransposed A into the AVX2 kernel's panel layout (step q holds the six
+// values of column q): eight columns at a time, a 6×8 transpose in
+// registers. Rows are interleaved in pairs with VUNPCKLPS/VUNPCKHPS, then
+// the pairs (64-bit lanes) are gathered with VUNPCKLPD/VUNPCKHPD into the
+// 24-byte steps, stored as 16-byte pieces (the 128-bit lanes of a YMM
+// register hold the columns q and q+4). Only moves and shuffles: the
+// packed values are bit-identical to the source.
+func generatePack6() {
+	TEXT("pack6AVX2", NOSPLIT, "func(n int, src *float32, lda int, dst *float32)")
+	Pragma("noescape")
+	Doc(
+		"pack6AVX2 packs 8·n columns of six rows of A (row i at src + i·lda, in elements)",
+		"into dst as 8·n steps of six values: dst[6q+i] = src[i·lda+q].",
+	)
+	n := Load(Param("n"), GP64())
+	p := Load(Param("src"), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	d := Load(Param("dst"), GP64())
+	p3 := GP64()
+	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, p3)
+	ADDQ(p, p3)
+
+	r := make([]reg.VecVirtual, 6)
+	for i := range r {
+		r[i] = YMM()
+	}
+	lo := make([]reg.VecVirtual, 3)
+	hi := make([]reg.VecVirtual, 3)
+	for i := range lo {
+		lo[i], hi[i] = YMM(), YMM()
+	}
+	u, v, w, x := YMM(), YMM(), YMM(), YMM()
+
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Label("loop")
+	for i := 0; i < 6; i++ {
+		m := Mem{Base: p}
+		if i >= 3 {
+			m = Mem{Base: p3}
+		}
+		if k := i % 3; k > 0 {
+			m.Index, m.Scale = lda, uint8(k)
+		}
+		VMOVUPS(m, r[i])
+	}
+	// lo[j] holds the pairs (row 2j, row 2j+1) of columns 0 1 | 4 5,
+	// hi[j] those of columns 2 3 | 6 7.
+	for j := 0; j < 3; j++ {
+		VUNPCKLPS(r[2*j+1], r[2*j], lo[j])
+		VUNPCKHPS(r[2*j+1], r[2*j], hi[j])
+	}
+	// For each pair of columns (q, q+1) in the low lanes (and q+4, q+5 in
+	// the high lanes): u = [p01(q) p23(q)], w = [p45(q) p01(q+1)],
+	// x = [p23(q+1) p45(q+1)], 48 contiguous bytes of dst.
+	for h, t := range [][]reg.VecVirtual{lo, hi} {
+		VUNPCKLPD(t[1], t[0], u)
+		VUNPCKHPD(t[1], t[0], v)
+		VUNPCKLPD(v, t[2], w)
+		VUNPCKHPD(t[2], v, x)
+		base := 4 * 6 * 2 * h // columns 2h, 2h+1 (low lanes), 2h+4, 2h+5 (high)
+		for k, y := range []reg.VecVirtual{u, w, x} {
+			VMOVUPS(y.AsX(), Mem{Base: d, Disp: base + 16*k})
+			VEXTRACTF128(U8(1), y, Mem{Base: d, Disp: base + 4*6*4 + 16*k})
+		}
+	}
+	ADDQ(U8(32), p)
+	ADDQ(U8(32), p3)
+	ADDQ(U8(4*6*8), d)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
 	VZEROUPPER()
 	RET()
 }
