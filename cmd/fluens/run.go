@@ -172,8 +172,11 @@ func runStudy(ctx context.Context, p profile, source, out string, workers int, w
 	}); err != nil {
 		return err
 	}
-	// 4. Report: the report step (issue: report) is appended here, reading
-	// runs (results) and prep (measures, averages) and writing out/report.
+	// 4. Report: the interactive page and the figures for papers.
+	report := filepath.Join(out, "report")
+	if err := timed("report", func() error { return runReport(runs, prep, report, w) }); err != nil {
+		return err
+	}
 
 	rec.End = time.Now().UTC().Round(time.Second)
 	rec.Seconds = time.Since(start).Seconds()
@@ -181,7 +184,7 @@ func runStudy(ctx context.Context, p profile, source, out string, workers int, w
 	if err := save(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "run: done in %s; models.csv in %s\n", time.Since(start).Round(time.Second), runs)
+	fmt.Fprintf(w, "run: done in %s; models.csv in %s; report in %s\n", time.Since(start).Round(time.Second), runs, filepath.Join(report, "index.html"))
 	return nil
 }
 
