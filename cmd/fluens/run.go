@@ -61,11 +61,13 @@ func newRunCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "run --out DIR [--source SRC] [--profile quick|paper]",
-		Short: "Run the whole study: prepare, train, results",
+		Short: "Run the whole study: prepare, train, results, report",
 		Long: `run runs the whole study into DIR: it prepares the mixes from the QuickDraw
 source into DIR/prep (as fluens prepare), trains the zoo on every mix into
 the result store DIR/runs (as fluens train), and summarises the decay into
-DIR/runs/results.csv and DIR/runs/models.csv (as fluens results).
+DIR/runs/results.csv and DIR/runs/models.csv (as fluens results), and
+writes the interactive report DIR/report/index.html with its figures (as
+fluens report).
 
 --profile quick (the default) trains the 12 MLPs and the 8 cheapest of the
 100 sampled CNNs that hold a convolution, for 3 epochs (batch 128, lr 0.001),
