@@ -2,59 +2,13 @@ package idx
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"io"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"github.com/fluens-lab/fluens/internal/hostile"
 )
-
-// gzipBomb returns a stream of a gzipped IDX file: hdr, then inflated
-// bytes of zeros, compressed on the fly by a goroutine (1 GiB of zeros is
-// about 1 MiB of gzip), and a counter of the compressed bytes consumed.
-// Nothing is held in memory or on disk beyond the compressor's window.
-// stop ends the goroutine.
-func gzipBomb(hdr []byte, inflated int64) (r io.Reader, consumed *atomic.Int64, stop func()) {
-	pr, pw := io.Pipe()
-	go func() {
-		zw, _ := gzip.NewWriterLevel(pw, gzip.BestCompression)
-		zw.Write(hdr)
-		zeros := make([]byte, 64<<10)
-		for left := inflated; left > 0; left -= int64(len(zeros)) {
-			if _, err := zw.Write(zeros[:min(left, int64(len(zeros)))]); err != nil {
-				pw.CloseWithError(err)
-				return
-			}
-		}
-		pw.CloseWithError(zw.Close())
-	}()
-	consumed = new(atomic.Int64)
-	return &countingReader{pr, consumed}, consumed, func() { pr.Close() }
-}
-
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	k, err := c.r.Read(b)
-	c.n.Add(int64(k))
-	return k, err
-}
-
-const memBound = 64 << 20
-
-func allocDuring(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // A gzip bomb posing as IDX: a header announcing a small file, then 1 GiB
 // of zeros. Each reader (whole-file decoders and the streaming Reader)
@@ -85,17 +39,17 @@ func TestHostileGzipBomb(t *testing.T) {
 		}, "trailing data"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, consumed, stop := gzipBomb(tc.hdr, inflated)
+			r, consumed, stop := hostile.GzipBomb(tc.hdr, inflated)
 			defer stop()
 			var err error
-			alloc := allocDuring(func() { err = tc.read(r) })
+			alloc := hostile.AllocDuring(func() { err = tc.read(r) })
 			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an ErrFormat error about %q", err, tc.want)
 			}
 			if c := consumed.Load(); c > 1<<20 {
 				t.Errorf("read %d KiB of the bomb before refusing it", c>>10)
 			}
-			if alloc > memBound {
+			if alloc > hostile.Bound {
 				t.Errorf("allocated %d MiB", alloc>>20)
 			}
 			t.Logf("%v (%d KiB of gzip read, %d KiB allocated)", err, consumed.Load()>>10, alloc>>10)
@@ -109,11 +63,11 @@ func TestHostileGzipBomb(t *testing.T) {
 func TestHostileItemSize(t *testing.T) {
 	in := append(header(8, 1, 2, 0x20000200), 0x10)
 	var err error
-	alloc := allocDuring(func() { _, err = NewReader(bytes.NewReader(in)) })
+	alloc := hostile.AllocDuring(func() { _, err = NewReader(bytes.NewReader(in)) })
 	if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "more than the streaming limit") {
 		t.Fatalf("got %v, want an error about the item size", err)
 	}
-	if alloc > memBound {
+	if alloc > hostile.Bound {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
 	if _, _, err := Decode(bytes.NewReader(in)); err == nil || !strings.Contains(err.Error(), "truncated") {

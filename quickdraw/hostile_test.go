@@ -7,69 +7,23 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/fluens-lab/fluens/internal/hostile"
 )
-
-// memBound is the most a reader may allocate on hostile input, whatever
-// size the input claims or has.
-const memBound = 64 << 20
-
-// lazyStream yields prefix, then n bytes repeating pattern, then io.EOF,
-// without ever holding more than one Read's worth: a hostile input of any
-// size with no file behind it.
-type lazyStream struct {
-	prefix  []byte
-	pattern []byte
-	n       int64 // pattern bytes left
-	off     int64 // pattern bytes given
-	read    int64 // bytes given in all
-}
-
-func (s *lazyStream) Read(b []byte) (int, error) {
-	if len(s.prefix) > 0 {
-		k := copy(b, s.prefix)
-		s.prefix = s.prefix[k:]
-		s.read += int64(k)
-		return k, nil
-	}
-	if s.n == 0 {
-		return 0, io.EOF
-	}
-	if int64(len(b)) > s.n {
-		b = b[:s.n]
-	}
-	for i := range b {
-		b[i] = s.pattern[(s.off+int64(i))%int64(len(s.pattern))]
-	}
-	s.off += int64(len(b))
-	s.n -= int64(len(b))
-	s.read += int64(len(b))
-	return len(b), nil
-}
-
-// allocDuring returns the bytes allocated while f runs.
-func allocDuring(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // A .npy header claiming 10^12 rows over 64 MiB of streamed rows: every
 // row there is reads, then an error naming the file and the shortfall,
 // with memory independent of the claim and of the stream.
 func TestHostileNPYRowCount(t *testing.T) {
 	const dataLen = 64 << 20
-	s := &lazyStream{prefix: makeNPY(1, dict("(1000000000000, 784)"), nil), pattern: []byte{0, 255, 7}, n: dataLen}
+	s := hostile.NewStream(makeNPY(1, dict("(1000000000000, 784)"), nil), []byte{0, 255, 7}, dataLen)
 	var err error
 	n := 0
-	alloc := allocDuring(func() {
+	alloc := hostile.AllocDuring(func() {
 		var r *BitmapReader
 		r, err = NewBitmapReader(s, "huge.npy", 0)
 		if err != nil {
@@ -85,7 +39,7 @@ func TestHostileNPYRowCount(t *testing.T) {
 	if want := "npy: huge.npy: truncated at row 85598 of 1000000000000"; err == nil || err.Error() != want {
 		t.Fatalf("after %d rows: %v, want %q", n, err, want)
 	}
-	if alloc > memBound {
+	if alloc > hostile.Bound {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
 	t.Logf("%d rows, then %v; %d KiB allocated", n, err, alloc>>10)
@@ -105,7 +59,7 @@ func TestHostileNPYFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rerr error
-	alloc := allocDuring(func() {
+	alloc := hostile.AllocDuring(func() {
 		r, err := src.Bitmaps(context.Background(), "cat", 0)
 		if err != nil {
 			rerr = err
@@ -117,15 +71,15 @@ func TestHostileNPYFile(t *testing.T) {
 	if want := "npy: " + p + ": truncated at row 0 of 1000000000000"; rerr == nil || rerr.Error() != want {
 		t.Fatalf("got %v, want %q", rerr, want)
 	}
-	if alloc > memBound {
+	if alloc > hostile.Bound {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
 }
 
 // oneGiBLine is a simplified .ndjson stream of one 1 GiB line that never
 // ends its JSON.
-func oneGiBLine() *lazyStream {
-	return &lazyStream{prefix: []byte(`{"word":"cat","drawing":[[[`), pattern: []byte("1,2,3,"), n: 1 << 30}
+func oneGiBLine() *hostile.Stream {
+	return hostile.NewStream([]byte(`{"word":"cat","drawing":[[[`), []byte("1,2,3,"), 1<<30)
 }
 
 // A 1 GiB line: the error comes after MaxLine bytes, not after the line,
@@ -133,7 +87,7 @@ func oneGiBLine() *lazyStream {
 func TestHostileNDJSONLine(t *testing.T) {
 	s := oneGiBLine()
 	var err error
-	alloc := allocDuring(func() {
+	alloc := hostile.AllocDuring(func() {
 		var r *StrokeReader
 		r, err = NewStrokeReader(s, "huge.ndjson", 0)
 		if err == nil {
@@ -143,10 +97,10 @@ func TestHostileNDJSONLine(t *testing.T) {
 	if want := "ndjson: huge.ndjson:1: line longer than 1048576 bytes"; err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}
-	if s.read > 4*MaxLine {
-		t.Errorf("read %d MiB of the line before refusing it", s.read>>20)
+	if s.Consumed() > 4*MaxLine {
+		t.Errorf("read %d MiB of the line before refusing it", s.Consumed()>>20)
 	}
-	if alloc > memBound {
+	if alloc > hostile.Bound {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
 }
@@ -165,7 +119,7 @@ func TestHostileNDJSONLineHTTP(t *testing.T) {
 				return
 			}
 			if _, err := w.Write(buf[:k]); err != nil {
-				sent.Store(s.read)
+				sent.Store(s.Consumed())
 				return // the client hung up
 			}
 		}
@@ -177,7 +131,7 @@ func TestHostileNDJSONLineHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rerr error
-	alloc := allocDuring(func() {
+	alloc := hostile.AllocDuring(func() {
 		r, err := src.Strokes(context.Background(), "cat", 10)
 		if err != nil {
 			rerr = err
@@ -189,7 +143,7 @@ func TestHostileNDJSONLineHTTP(t *testing.T) {
 	if rerr == nil || !strings.Contains(rerr.Error(), "line longer than 1048576 bytes") || !strings.Contains(rerr.Error(), "/simplified/cat.ndjson") {
 		t.Fatalf("got %v, want the line length error naming the URL", rerr)
 	}
-	if alloc > memBound {
+	if alloc > hostile.Bound {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
 	var cached int64
