@@ -79,8 +79,12 @@ func (s *Store) path(key, ext string) string {
 }
 
 // Load reads the record of key. It returns an error wrapping ErrNoRecord
-// when there is none and one wrapping ErrCorrupt when the file is damaged.
+// when there is none and one wrapping ErrCorrupt when the file is damaged;
+// a key that is not 64 hex digits is refused.
 func (s *Store) Load(key string) (*Record, error) {
+	if !isKey(key) {
+		return nil, fmt.Errorf("sweep: %q is not a job key (64 hex digits)", key)
+	}
 	p := s.path(key, ".json")
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -113,9 +117,14 @@ func parseRecord(path, key string, b []byte) (*Record, error) {
 	return &r, nil
 }
 
-// Put writes r as <r.Key>.json atomically: a temporary file in the same
+// Put writes r as <r.Key>.json atomically (r.Key must be 64 hex digits): a temporary file in the same
 // folder, fsync, rename, fsync of the folder.
 func (s *Store) Put(r *Record) error {
+	if !isKey(r.Key) {
+		// The key names the file: one from a message or a damaged record
+		// must not lead outside the store.
+		return fmt.Errorf("sweep: record key %q is not a job key (64 hex digits)", r.Key)
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("sweep: record %s: %w", r.Key, err)

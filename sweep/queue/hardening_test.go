@@ -1,12 +1,17 @@
 package queue
 
 import (
+	"encoding/json"
+	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fluens-lab/fluens/sweep"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
@@ -53,4 +58,32 @@ func TestConnectRefusesOpenServerBeyondLoopback(t *testing.T) {
 		t.Fatalf("Connect to an open loopback server: %v", err)
 	}
 	nc.Close()
+}
+
+// TestStoreResultStaysInStore sends a result whose record names a key that
+// climbs out of the store ("../../…"): nothing may be written outside the
+// collector's folders.
+func TestStoreResultStaysInStore(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	outside := t.TempDir()
+	store, err := sweep.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := strings.Repeat("../", 12) + strings.TrimPrefix(filepath.Join(outside, "pwned"), "/")
+	rec := sweep.Record{Key: evil, Spec: "linear", Mix: "conv_div_mix_00", Hyper: sweep.Hyper{Epochs: 1, Batch: 8, LR: 0.01},
+		TrainLoss: []sweep.Float{1}, TestAcc: []sweep.Float{0.5}, PerClass: []sweep.Float{0.5}}
+	raw, _ := json.Marshal(rec)
+	body, _ := json.Marshal(ResultMsg{Key: key, Record: raw})
+	_, err = storeResult(store, key, body, func(string) ([]byte, error) { return nil, nil })
+	if err == nil {
+		t.Error("a record with a climbing key was stored")
+	}
+	ents, _ := os.ReadDir(outside)
+	for _, e := range ents {
+		t.Errorf("the result wrote %s outside the store", filepath.Join(outside, e.Name()))
+	}
+	if _, err := store.Load(evil); err == nil || errors.Is(err, sweep.ErrNoRecord) {
+		t.Errorf("Load of a climbing key: %v, want a refusal", err)
+	}
 }
