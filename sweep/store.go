@@ -113,6 +113,9 @@ func parseRecord(path, key string, b []byte) (*Record, error) {
 		return nil, fmt.Errorf("sweep: %s: %w: %d epochs but %d losses and %d accuracies", path, ErrCorrupt, r.Epochs, len(r.TrainLoss), len(r.TestAcc))
 	case len(r.PerClass) == 0 || r.Spec == "" || r.Mix == "":
 		return nil, fmt.Errorf("sweep: %s: %w: missing fields", path, ErrCorrupt)
+	case r.Weights != "" && r.Weights != key+".safetensors":
+		// Readers open the weights by this name: it must be the job's own file.
+		return nil, fmt.Errorf("sweep: %s: %w: weights file %q is not the job's", path, ErrCorrupt, r.Weights)
 	}
 	return &r, nil
 }
