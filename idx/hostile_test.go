@@ -2,8 +2,11 @@ package idx
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,5 +75,32 @@ func TestHostileItemSize(t *testing.T) {
 	}
 	if _, _, err := Decode(bytes.NewReader(in)); err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("Decode: %v, want truncated", err)
+	}
+}
+
+// A labels.json whose average images lie outside averages/ is refused:
+// the report opens these paths.
+func TestManifestAveragesStayInside(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "labels.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := ParseManifest(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"../../etc/passwd", "/etc/passwd", "averages/../../x.png", "x.png", "averages/../labels.json"} {
+		m := good
+		m.Averages = map[string]string{good.Convergent[0]: rel}
+		b, _ := json.Marshal(m)
+		if _, err := ParseManifest(b); err == nil || !strings.Contains(err.Error(), "not inside averages/") {
+			t.Errorf("average at %q: %v", rel, err)
+		}
+	}
+	m := good
+	m.Averages = map[string]string{good.Convergent[0]: "averages/" + good.Convergent[0] + ".png"}
+	b, _ := json.Marshal(m)
+	if _, err := ParseManifest(b); err != nil {
+		t.Errorf("a proper average path: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/fluens-lab/fluens/mix"
@@ -83,6 +84,12 @@ func (m *Manifest) check() error {
 	n := len(m.Convergent)
 	if n < 1 || n > mix.Slots || len(m.Divergent) != n {
 		return fmt.Errorf("%d convergent and %d divergent labels, want equal counts of 1–%d", n, len(m.Divergent), mix.Slots)
+	}
+	for label, rel := range m.Averages {
+		// Readers open these paths: they must stay in averages/.
+		if path.Dir(rel) != AveragesDir || path.Clean(rel) != rel || !filepath.IsLocal(filepath.FromSlash(rel)) {
+			return fmt.Errorf("average image of %q at %q: not inside %s/", label, rel, AveragesDir)
+		}
 	}
 	want := mix.Mixes(m.Convergent, m.Divergent)
 	if len(m.Mixes) != len(want) {
