@@ -83,7 +83,8 @@ func BenchmarkKernel(b *testing.B) {
 }
 
 // BenchmarkPack times packing a 512×256 slice of A and a 256×512 slice of B
-// for the active kernel, with and without transposes.
+// for the active kernel, with and without transposes; the …/go variants
+// run the Go loops instead of the assembly packing routines.
 func BenchmarkPack(b *testing.B) {
 	kn := active()
 	r := rand.New(rand.NewPCG(1, 2))
@@ -96,39 +97,31 @@ func BenchmarkPack(b *testing.B) {
 		}
 		ps := &pass{nc: n, kc: k, packB: grow(nil, (n+kn.nr-1)/kn.nr*kn.nr*k)}
 		pa := grow(nil, (m+kn.mr-1)/kn.mr*kn.mr*k)
-		b.Run(fmt.Sprintf("A/trans=%v", tr), func(b *testing.B) {
-			cpu0 := cpuTime()
-			for i := 0; i < b.N; i++ {
-				c.packA(ps, pa, 0, m)
+		for _, goLoops := range []bool{false, true} {
+			suffix := ""
+			if goLoops {
+				suffix = "/go"
 			}
-			cpu := cpuTime() - cpu0
-			b.ReportMetric(float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
-			if cpu > 0 {
-				b.ReportMetric(float64(m*k)*float64(b.N)/cpu.Seconds()/1e9, "Gfloat/cpu-s")
+			run := func(name string, floats int, f func()) {
+				b.Run(name+suffix, func(b *testing.B) {
+					if goLoops {
+						p6, c6, c16 := pack6, copy6, copy16
+						pack6, copy6, copy16 = nil, nil, nil
+						defer func() { pack6, copy6, copy16 = p6, c6, c16 }()
+					}
+					cpu0 := cpuTime()
+					for i := 0; i < b.N; i++ {
+						f()
+					}
+					cpu := cpuTime() - cpu0
+					b.ReportMetric(float64(floats)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
+					if cpu > 0 {
+						b.ReportMetric(float64(floats)*float64(b.N)/cpu.Seconds()/1e9, "Gfloat/cpu-s")
+					}
+				})
 			}
-		})
-		if !tr && pack6 != nil && kn.mr == 6 {
-			// The same packing without the assembly transpose.
-			b.Run("A/trans=false/go", func(b *testing.B) {
-				saved := pack6
-				pack6 = nil
-				defer func() { pack6 = saved }()
-				cpu0 := cpuTime()
-				for i := 0; i < b.N; i++ {
-					c.packA(ps, pa, 0, m)
-				}
-				cpu := cpuTime() - cpu0
-				b.ReportMetric(float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
-				if cpu > 0 {
-					b.ReportMetric(float64(m*k)*float64(b.N)/cpu.Seconds()/1e9, "Gfloat/cpu-s")
-				}
-			})
+			run(fmt.Sprintf("A/trans=%v", tr), m*k, func() { c.packA(ps, pa, 0, m) })
+			run(fmt.Sprintf("B/trans=%v", tr), n*k, func() { c.packBPart(ps, 0) })
 		}
-		b.Run(fmt.Sprintf("B/trans=%v", tr), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				c.packBPart(ps, 0)
-			}
-			b.ReportMetric(float64(n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gfloat/s")
-		})
 	}
 }

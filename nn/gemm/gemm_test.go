@@ -311,6 +311,41 @@ func TestPack6(t *testing.T) {
 	}
 }
 
+// TestCopyPanelsAsm checks the assembly panel copies (copy6AVX,
+// copy16AVX) against the Go loops, bit for bit, with a partial last
+// panel and depths that are not multiples of the two-step unrolling.
+func TestCopyPanelsAsm(t *testing.T) {
+	if copy6 == nil {
+		t.Skip("no AVX")
+	}
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, w := range []int{6, 16} {
+		for _, kc := range []int{1, 2, 7, 8, 9, 17, 256} {
+			for _, cols := range []int{w, 3*w + 1, 5 * w} {
+				ld := cols + 3
+				src := randSlice(r, kc*ld)
+				size := (cols + w - 1) / w * w * kc
+				want := make([]float32, size)
+				got := make([]float32, size+1)
+				got[size] = 42
+				c6, c16 := copy6, copy16
+				copy6, copy16 = nil, nil
+				copyPanels(want, src, ld, kc, cols, w, 1)
+				copy6, copy16 = c6, c16
+				copyPanels(got[:size], src, ld, kc, cols, w, 1)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("w %d kc %d cols %d: dst[%d] = %g, want %g", w, kc, cols, i, got[i], want[i])
+					}
+				}
+				if got[size] != 42 {
+					t.Fatalf("w %d kc %d cols %d: wrote past the panels", w, kc, cols)
+				}
+			}
+		}
+	}
+}
+
 func TestNoAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items at random")

@@ -37,3 +37,15 @@ func kernAVX512S(k int, a *float32, rsa int, csa int, b *float32, c *float32, ld
 //
 //go:noescape
 func pack6AVX2(n int, src *float32, lda int, dst *float32)
+
+// copy6AVX copies, for each p < panels, 6 values of each of n rows of src
+// (ld elements apart) into dst: dst[p·pstride+6·q+i] = src[q·ld+6·p+i], i < 6.
+//
+//go:noescape
+func copy6AVX(n int, panels int, src *float32, ld int, dst *float32, pstride int)
+
+// copy16AVX copies, for each p < panels, 16 values of each of n rows of src
+// (ld elements apart) into dst: dst[p·pstride+16·q+i] = src[q·ld+16·p+i], i < 16.
+//
+//go:noescape
+func copy16AVX(n int, panels int, src *float32, ld int, dst *float32, pstride int)

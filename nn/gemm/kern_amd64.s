@@ -1391,3 +1391,109 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func copy6AVX(n int, panels int, src *float32, ld int, dst *float32, pstride int)
+// Requires: AVX
+TEXT ·copy6AVX(SB), NOSPLIT, $0-48
+	MOVQ  panels+8(FP), AX
+	MOVQ  src+16(FP), CX
+	MOVQ  ld+24(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  dst+32(FP), BX
+	MOVQ  pstride+40(FP), SI
+	SHLQ  $0x02, SI
+	TESTQ AX, AX
+	JZ    done
+
+panel:
+	MOVQ CX, DI
+	MOVQ BX, R8
+	MOVQ n+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   last
+
+loop:
+	VMOVUPS (DI), X0
+	VMOVSD  16(DI), X1
+	VMOVUPS X0, (R8)
+	VMOVSD  X1, 16(R8)
+	VMOVUPS (DI)(DX*1), X0
+	VMOVSD  16(DI)(DX*1), X1
+	VMOVUPS X0, 24(R8)
+	VMOVSD  X1, 40(R8)
+	LEAQ    (DI)(DX*2), DI
+	ADDQ    $0x00000030, R8
+	DECQ    R9
+	JNZ     loop
+
+last:
+	MOVQ    n+0(FP), R9
+	ANDQ    $0x01, R9
+	JZ      next
+	VMOVUPS (DI), X0
+	VMOVSD  16(DI), X1
+	VMOVUPS X0, (R8)
+	VMOVSD  X1, 16(R8)
+
+next:
+	ADDQ $0x00000018, CX
+	ADDQ SI, BX
+	DECQ AX
+	JNZ  panel
+
+done:
+	VZEROUPPER
+	RET
+
+// func copy16AVX(n int, panels int, src *float32, ld int, dst *float32, pstride int)
+// Requires: AVX
+TEXT ·copy16AVX(SB), NOSPLIT, $0-48
+	MOVQ  panels+8(FP), AX
+	MOVQ  src+16(FP), CX
+	MOVQ  ld+24(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  dst+32(FP), BX
+	MOVQ  pstride+40(FP), SI
+	SHLQ  $0x02, SI
+	TESTQ AX, AX
+	JZ    done
+
+panel:
+	MOVQ CX, DI
+	MOVQ BX, R8
+	MOVQ n+0(FP), R9
+	SHRQ $0x01, R9
+	JZ   last
+
+loop:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS (DI)(DX*1), Y0
+	VMOVUPS 32(DI)(DX*1), Y1
+	VMOVUPS Y0, 64(R8)
+	VMOVUPS Y1, 96(R8)
+	LEAQ    (DI)(DX*2), DI
+	ADDQ    $0x00000080, R8
+	DECQ    R9
+	JNZ     loop
+
+last:
+	MOVQ    n+0(FP), R9
+	ANDQ    $0x01, R9
+	JZ      next
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+
+next:
+	ADDQ $0x00000040, CX
+	ADDQ SI, BX
+	DECQ AX
+	JNZ  panel
+
+done:
+	VZEROUPPER
+	RET

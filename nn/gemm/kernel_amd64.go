@@ -12,7 +12,7 @@ func init() {
 	// AVX2+FMA: a 6×16 tile uses 12 of Y0–Y15 as accumulators, two for B
 	// and one for the broadcast of A.
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		pack6 = pack6AVX2
+		pack6, copy6, copy16 = pack6AVX2, copy6AVX, copy16AVX
 		amd64Kernels = append(amd64Kernels, &kernel{name: PathAVX2, mr: 6, nr: 16, kc: 256, mc: 144, nc: 4096, fn: kernAVX2, sfn: kernAVX2S})
 	}
 }

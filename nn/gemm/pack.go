@@ -17,9 +17,19 @@ func copyPanels(dst, src []float32, ld, kc, cols, w int, alpha float32) {
 	// fall in the same few L1 sets.
 	const qb = 8
 	full := cols / w
+	start := 0 // panels below start are done
+	if f := copyPanel(w); f != nil && alpha == 1 && kc > 0 && full > 0 {
+		// In assembly, qb steps of all full panels at a time.
+		_ = src[(kc-1)*ld+full*w-1]
+		_ = dst[full*w*kc-1]
+		for q0 := 0; q0 < kc; q0 += qb {
+			f(min(qb, kc-q0), full, &src[q0*ld], ld, &dst[q0*w], w*kc)
+		}
+		start = full
+	}
 	for q0 := 0; q0 < kc; q0 += qb {
 		q1 := min(q0+qb, kc)
-		for p := 0; p < full; p++ {
+		for p := start; p < full; p++ {
 			d := dst[p*w*kc : (p+1)*w*kc]
 			if alpha == 1 {
 				switch w {
@@ -70,6 +80,22 @@ func copyPanels(dst, src []float32, ld, kc, cols, w int, alpha float32) {
 			}
 		}
 	}
+}
+
+// copy6, copy16 are copy6AVX and copy16AVX where the CPU has AVX (set by
+// kernel_amd64.go), else nil.
+var copy6, copy16 func(n, panels int, src *float32, ld int, dst *float32, pstride int)
+
+// copyPanel returns the assembly routine that copies one panel of width w,
+// or nil.
+func copyPanel(w int) func(n, panels int, src *float32, ld int, dst *float32, pstride int) {
+	switch w {
+	case 6:
+		return copy6
+	case 16:
+		return copy16
+	}
+	return nil
 }
 
 // pack6 is pack6AVX2 where the CPU has AVX2 (set by kernel_amd64.go), else

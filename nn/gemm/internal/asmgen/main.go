@@ -70,6 +70,8 @@ func main() {
 		generateStrided(s)
 	}
 	generatePack6()
+	generateCopyPanel("copy6AVX", 6)
+	generateCopyPanel("copy16AVX", 16)
 	Generate()
 }
 
@@ -417,6 +419,81 @@ func generatePack6() {
 	ADDQ(U8(4*6*8), d)
 	DECQ(n)
 	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// generateCopyPanel writes a packing routine for operands whose steps are
+// contiguous in the source (a transposed A, an untransposed B): for each
+// of the given panels p, w values of each of n source rows (ld elements
+// apart, starting at column p·w) are copied into n steps of w values at
+// dst + p·pstride. w is 6 (an AVX2 panel of A: a 16-byte and an 8-byte
+// move) or 16 (a panel of B: two 32-byte moves). Two steps per trip.
+// Only moves: the packed values are bit-identical to the source.
+func generateCopyPanel(name string, w int) {
+	TEXT(name, NOSPLIT, "func(n, panels int, src *float32, ld int, dst *float32, pstride int)")
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s copies, for each p < panels, %d values of each of n rows of src", name, w),
+		fmt.Sprintf("(ld elements apart) into dst: dst[p·pstride+%d·q+i] = src[q·ld+%d·p+i], i < %d.", w, w, w),
+	)
+	panels := Load(Param("panels"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	dst := Load(Param("dst"), GP64())
+	pstride := Load(Param("pstride"), GP64())
+	SHLQ(U8(2), pstride)
+	p, d, cnt := GP64(), GP64(), GP64()
+	var regs []reg.VecVirtual
+	for i := 0; i < 4; i++ {
+		regs = append(regs, YMM())
+	}
+	// move copies one step from src to dst + disp, using register pair r.
+	move := func(src Mem, disp int, r []reg.VecVirtual) {
+		switch w {
+		case 6:
+			VMOVUPS(src, r[0].AsX())
+			src.Disp += 16
+			VMOVSD(src, r[1].AsX())
+			VMOVUPS(r[0].AsX(), Mem{Base: d, Disp: disp})
+			VMOVSD(r[1].AsX(), Mem{Base: d, Disp: disp + 16})
+		case 16:
+			VMOVUPS(src, r[0])
+			src.Disp += 32
+			VMOVUPS(src, r[1])
+			VMOVUPS(r[0], Mem{Base: d, Disp: disp})
+			VMOVUPS(r[1], Mem{Base: d, Disp: disp + 32})
+		default:
+			panic("asmgen: copy panel width must be 6 or 16")
+		}
+	}
+	TESTQ(panels, panels)
+	JZ(LabelRef("done"))
+	Label("panel")
+	MOVQ(src, p)
+	MOVQ(dst, d)
+	Load(Param("n"), cnt)
+	SHRQ(U8(1), cnt)
+	JZ(LabelRef("last"))
+	Label("loop")
+	move(Mem{Base: p}, 0, regs[0:2])
+	move(Mem{Base: p, Index: ld, Scale: 1}, 4*w, regs[2:4])
+	LEAQ(Mem{Base: p, Index: ld, Scale: 2}, p)
+	ADDQ(U32(2*4*w), d)
+	DECQ(cnt)
+	JNZ(LabelRef("loop"))
+	Label("last")
+	Load(Param("n"), cnt)
+	ANDQ(U8(1), cnt)
+	JZ(LabelRef("next"))
+	move(Mem{Base: p}, 0, regs[0:2])
+	Label("next")
+	ADDQ(U32(4*w), src)
+	ADDQ(pstride, dst)
+	DECQ(panels)
+	JNZ(LabelRef("panel"))
 	Label("done")
 	VZEROUPPER()
 	RET()
