@@ -54,6 +54,11 @@ func ArraySpec(indices []int, parallelism int) string {
 	return b.String()
 }
 
+// maxArrayIndices bounds the indices one array spec may name: Slurm's
+// own bound (slurm.conf(5), MaxArraySize: "The value may not exceed
+// 4000001").
+const maxArrayIndices = 4_000_001
+
 // ParseArraySpec is the inverse of ArraySpec: it expands "0-3,7,9-11%2"
 // (or squeue's bracketed "[0-3,7]") into the indices it names, in order,
 // and returns the "%K" limit (0 when absent). Steps ("0-10:2") are
@@ -72,6 +77,9 @@ func ParseArraySpec(spec string) (indices []int, parallelism int, err error) {
 	if s == "" {
 		return nil, 0, fmt.Errorf("slurm: array spec %q: no indices", spec)
 	}
+	type span struct{ a, b, step int }
+	var spans []span
+	total := 0
 	for _, part := range strings.Split(s, ",") {
 		lo, hi, isRange := strings.Cut(part, "-")
 		step := 1
@@ -91,10 +99,17 @@ func ParseArraySpec(spec string) (indices []int, parallelism int, err error) {
 		if errA != nil || errB != nil || a < 0 || b < a {
 			return nil, 0, fmt.Errorf("slurm: array spec %q: bad element %q", spec, part)
 		}
-		if (b-a)/step > 10_000_000 {
-			return nil, 0, fmt.Errorf("slurm: array spec %q: element %q too large", spec, part)
+		if (b-a)/step >= maxArrayIndices-total {
+			// Bound the whole list, not only each element: "0-3999999,"
+			// repeated would otherwise cost gigabytes.
+			return nil, 0, fmt.Errorf("slurm: array spec %q: element %q too large (more than %d indices in all)", spec, part, maxArrayIndices)
 		}
-		for i := a; i <= b; i += step {
+		total += (b-a)/step + 1
+		spans = append(spans, span{a, b, step})
+	}
+	indices = make([]int, 0, total)
+	for _, sp := range spans {
+		for i := sp.a; i <= sp.b; i += sp.step {
 			indices = append(indices, i)
 		}
 	}
