@@ -32,6 +32,7 @@ var htmlTmpl = template.Must(template.New("findings").Funcs(template.FuncMap{
 		return fmt.Sprintf("%.4g", v)
 	},
 }).Parse(`<div class="findings">
+<style>.findings table{border-collapse:collapse;margin:.5em 0}.findings td,.findings th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}.findings tr.holds td:nth-child(2){color:#1a7f37;font-weight:bold}.findings tr.fails td:nth-child(2){color:#c62828;font-weight:bold}.findings tr.open td:nth-child(2){color:#8a6d00}</style>
 <p>{{.Records}} runs of {{.Models}} models, up to {{.Seeds}} seeds. An observation predicts the sign of a statistic:
 its 95% CI wholly on that side of 0 means it <b>holds</b>, wholly on the other that it <b>does not hold</b>; otherwise it is <b>inconclusive</b>.</p>
 <table class="findings-obs"><tr><th>observation</th><th>verdict</th><th>test</th><th>figures (95% CI)</th></tr>
