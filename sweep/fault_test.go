@@ -98,7 +98,9 @@ func resultsCSV(t *testing.T, bin, runs string) []byte {
 // faults, each compared with an uninterrupted run's store (timing aside):
 //
 //   - kills: SIGKILL at 20 random (seeded) moments, from start-up to the
-//     last jobs, restarting each time; after every kill no damaged record
+//     last jobs, restarting each time (a moment is a random record
+//     count plus a random few milliseconds, so that all 20 land before the
+//     sweep ends on any machine); after every kill no damaged record
 //     is visible; at the end nothing is lost or duplicated, no lock or
 //     temporary file is left and results.csv is byte-identical (5 kills
 //     with -short);
@@ -131,14 +133,17 @@ func TestFaultInjection(t *testing.T) {
 		if testing.Short() {
 			kills = 5
 		}
-		// Each run lives between half the start-up time and the start-up
-		// plus 1.5/kills of the training time, so that the kills spread
-		// over the sweep, some before the first record.
+		// The moments: kill i comes once the store holds targets[i]
+		// records (20 random counts, sorted, some 0: during start-up), plus
+		// a random 0–30 ms (inside a job, or while a record is written).
 		rng := rand.New(rand.NewPCG(8, 2026))
-		train := max(whole-startup, 100*time.Millisecond)
-		lo, span := startup/2, startup/2+train*3/2/time.Duration(kills)
+		targets := make([]int, kills)
+		for i := range targets {
+			targets[i] = rng.IntN(f.total - 4)
+		}
+		slices.Sort(targets)
 		runs := filepath.Join(t.TempDir(), "killed")
-		landed, midway := 0, 0
+		landed, midway, have := 0, 0, 0
 		for landed < kills {
 			cmd := exec.Command(f.bin, f.args(runs, 2)...)
 			var out bytes.Buffer
@@ -148,7 +153,11 @@ func TestFaultInjection(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			delay := lo + time.Duration(rng.Int64N(int64(span)))
+			deadline := time.Now().Add(time.Minute)
+			for n, _, _ := storeFilesQuiet(runs); n < targets[landed] && time.Now().Before(deadline); n, _, _ = storeFilesQuiet(runs) {
+				time.Sleep(time.Millisecond)
+			}
+			delay := time.Duration(rng.Int64N(int64(30 * time.Millisecond)))
 			select {
 			case err := <-done:
 				if err != nil {
@@ -165,15 +174,15 @@ func TestFaultInjection(t *testing.T) {
 			landed++
 			recs, probs, _ := (&Store{Dir: runs}).Records()
 			if len(probs) > 0 {
-				t.Fatalf("after kill %d at %v: damaged records visible: %v", landed, delay, probs)
+				t.Fatalf("after kill %d (%d records + %v): damaged records visible: %v", landed, targets[landed-1], delay, probs)
 			}
-			if len(recs) > 0 && len(recs) < f.total {
+			if have = len(recs); have > 0 && have < f.total {
 				midway++
 			}
 		}
-		t.Logf("%d kills landed, %d of them with the sweep part done", landed, midway)
-		if midway == 0 {
-			t.Errorf("no kill landed while the sweep was part done")
+		t.Logf("%d kills landed, %d of them with the sweep part done (%d of %d records at the last)", landed, midway, have, f.total)
+		if landed < kills || midway < kills/2 {
+			t.Errorf("%d kills landed, %d with the sweep part done; want %d, half of them mid-way", landed, midway, kills)
 		}
 		s := summary(t, f.train(t, runs, 2))
 		if s[0] != f.total || s[1]+s[2] != f.total || s[4] != 0 {
