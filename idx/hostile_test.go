@@ -67,14 +67,19 @@ func TestHostileItemSize(t *testing.T) {
 	in := append(header(8, 1, 2, 0x20000200), 0x10)
 	var err error
 	alloc := hostile.AllocDuring(func() { _, err = NewReader(bytes.NewReader(in)) })
-	if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "more than the streaming limit") {
+	if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "more than the limit of 67108864") {
 		t.Fatalf("got %v, want an error about the item size", err)
 	}
 	if alloc > hostile.Bound {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
-	if _, _, err := Decode(bytes.NewReader(in)); err == nil || !strings.Contains(err.Error(), "truncated") {
-		t.Errorf("Decode: %v, want truncated", err)
+	if _, _, err := Decode(bytes.NewReader(in)); err == nil || !strings.Contains(err.Error(), "more than the limit of 67108864") {
+		t.Errorf("Decode: %v, want the same refusal", err)
+	}
+	// Also when the file announces no item at all (found by FuzzDecode:
+	// Decode accepted what the Reader refused).
+	if _, _, err := Decode(bytes.NewReader(header(8, 0, 3158064, 1072))); err == nil {
+		t.Error("Decode accepted items of 3 GB")
 	}
 }
 

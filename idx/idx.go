@@ -68,7 +68,7 @@ func (h Header) dataBytes() (int64, error) {
 
 // check validates the header of an unsigned-byte file and returns the
 // bytes of data it announces and of one item (the product of the
-// dimensions after the first), each within MaxDataBytes.
+// dimensions after the first), within MaxDataBytes and MaxItemBytes.
 func (h Header) check() (data, item int64, err error) {
 	if h.Type != typeUbyte {
 		return 0, 0, formatError("bad magic %#08x: data type %#02x is not unsigned byte (0x08)", h.Magic(), h.Type)
@@ -80,6 +80,11 @@ func (h Header) check() (data, item int64, err error) {
 	}
 	if item, err = (Header{Dims: h.Dims[1:]}).dataBytes(); err != nil {
 		return 0, 0, err
+	}
+	if item > MaxItemBytes {
+		// A reader allocates an item: a few bytes of header must not cost
+		// a gigabyte, even for a file announcing no item.
+		return 0, 0, formatError("items of %d bytes (dimensions %v), more than the limit of %d", item, h.Dims, MaxItemBytes)
 	}
 	if data, err = h.dataBytes(); err != nil {
 		return 0, 0, err

@@ -5,7 +5,7 @@ import (
 	"io"
 )
 
-// MaxItemBytes is the largest item (one image or label) that NewReader
+// MaxItemBytes is the largest item (one image or label) a reader
 // accepts: far above a 28×28 image, far below what a lying header could
 // make a caller allocate.
 const MaxItemBytes = 64 << 20
@@ -35,11 +35,6 @@ func NewReader(r io.Reader) (*Reader, error) {
 	_, size, err := h.check()
 	if err != nil {
 		return nil, err
-	}
-	if size > MaxItemBytes {
-		// Every caller allocates an item: a header must not make a few
-		// bytes of file cost a gigabyte of memory.
-		return nil, formatError("items of %d bytes (dimensions %v), more than the streaming limit of %d", size, h.Dims, MaxItemBytes)
 	}
 	rd := &Reader{r: dr, h: h, size: int(size)}
 	if c, ok := r.(io.Closer); ok {
