@@ -11,6 +11,8 @@
 #
 # A failing input is written by go test to PKG/testdata/fuzz/FuzzName/ and
 # stays there as a regression seed (plain `go test` runs it from then on).
+# Under load a duration -fuzztime can end in "context deadline exceeded"
+# with no failing input (go.dev/issue/75804): counted as a pass, and said.
 # The script exits non-zero if any target failed. A summary goes to stdout;
 # the full output of each target goes to $FUZZ_LOG_DIR (default a temp dir).
 set -uo pipefail
@@ -63,15 +65,22 @@ for t in "${list[@]}"; do
 	read -r pkg name <<<"$t"
 	log="$logdir/$(echo "$pkg" | tr '/.' '__')_$name.log"
 	start=$(date +%s)
-	go test "$pkg" -vet=off -run='^$' -fuzz="^$name\$" -fuzztime="$fuzztime" -parallel="$parallel" >"$log" 2>&1
+	# -timeout 0: go test's default 10m timeout would cut a -fuzztime 10m run.
+	go test "$pkg" -vet=off -timeout 0 -run='^$' -fuzz="^$name\$" -fuzztime="$fuzztime" -parallel="$parallel" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	# go test prints "fuzz: elapsed: 1m0s, execs: 123456 (2057/sec), new interesting: ..."
 	execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | awk '{print $2}')
 	result=ok
 	if [ $rc -ne 0 ]; then
-		result="FAIL (see $log)"
-		failed=1
+		if grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+			# Go's fuzzing coordinator can report its own -fuzztime deadline
+			# as a failure, with no input (go.dev/issue/75804, fixed in 1.27).
+			result="ok (deadline race of go#75804, no failing input)"
+		else
+			result="FAIL (see $log)"
+			failed=1
+		fi
 	fi
 	printf '%-22s %-26s %12s %9ss %s\n' "$pkg" "$name" "${execs:-?}" "$secs" "$result"
 done
