@@ -238,3 +238,55 @@ func TestExpNeg(t *testing.T) {
 		t.Errorf("expNeg(NaN) = %v", v)
 	}
 }
+
+// TestMaskAndColSumsVector checks the vector ReLU mask and column sums
+// against their Go loops, bit for bit, including NaN, ±0 and lengths that
+// are not multiples of the vector width.
+func TestMaskAndColSumsVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 7, 8, 9, 31, 32, 33, 70, 1000} {
+		y := make([]float32, n)
+		dy := make([]float32, n)
+		for i := range y {
+			y[i] = r.Float32() - 0.5
+			dy[i] = r.Float32() - 0.5
+		}
+		y[0] = float32(math.NaN())
+		if n > 2 {
+			y[1] = float32(math.Copysign(0, -1))
+			y[2] = 0
+		}
+		want := append([]float32(nil), dy...)
+		for i, v := range y {
+			if v <= 0 {
+				want[i] = 0
+			}
+		}
+		got := append([]float32(nil), dy...)
+		reluMask(got, y)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("mask n=%d: dy[%d] = %g, want %g (y %g)", n, i, got[i], want[i], y[i])
+			}
+		}
+
+		const rows, off = 13, 3
+		ld := n + 5
+		m := make([]float32, rows*ld)
+		for i := range m {
+			m[i] = r.Float32() - 0.5
+		}
+		m[off] = float32(math.Copysign(0, -1)) // -0 + +0 start: +0, as the Go loop
+		sums := make([]float32, n)
+		colSums(sums, m, rows, ld, off)
+		for j := 0; j < n; j++ {
+			var s float32
+			for i := 0; i < rows; i++ {
+				s += m[i*ld+off+j]
+			}
+			if math.Float32bits(sums[j]) != math.Float32bits(s) {
+				t.Fatalf("colSums n=%d: column %d = %g, want %g", n, j, sums[j], s)
+			}
+		}
+	}
+}

@@ -152,6 +152,8 @@ func reluMask(dy, y []float32) {
 	// Branch-free: the signs of y are random, so a branch mispredicts
 	// about half the time (11 ns per element against 1 here).
 	y = y[:len(dy)]
+	done := reluMaskVector(dy, y)
+	dy, y = dy[done:], y[done:]
 	for i, v := range y {
 		m := ^uint32(0)
 		if v <= 0 {
@@ -169,6 +171,10 @@ func (l *dense) biasRange(lo, hi int) {
 // colSums sets dst[j] to the sum of column off+j of the rows×ld matrix m,
 // adding the rows in order.
 func colSums(dst, m []float32, rows, ld, off int) {
+	if rows > 0 && len(dst) > 0 {
+		done := colSumsVector(dst, m[off:], rows, ld)
+		dst, off = dst[done:], off+done
+	}
 	clear(dst)
 	for r := 0; r < rows; r++ {
 		row := m[r*ld+off : r*ld+off+len(dst)]

@@ -43,3 +43,36 @@ func scaleVector(dst []float32, src []byte) int {
 	scaleBytesAVX2(dst, src)
 	return len(dst) &^ 7
 }
+
+// reluMaskAVX2 zeroes dy[i] where y[i] ≤ 0 for the first len(dy)/8·8
+// elements (see vec_amd64.s).
+//
+//go:noescape
+func reluMaskAVX2(dy, y []float32)
+
+// colSumsAVX2 sets dst[j] to the sum of m[r·ld+j] over r < rows, in order,
+// for the first len(dst)/8·8 columns (see vec_amd64.s).
+//
+//go:noescape
+func colSumsAVX2(dst, m []float32, rows, ld int)
+
+// reluMaskVector masks as many leading elements as the vector code
+// handles and returns how many.
+func reluMaskVector(dy, y []float32) int {
+	if !haveScaleAVX2 || len(dy) < 8 {
+		return 0
+	}
+	reluMaskAVX2(dy, y[:len(dy)])
+	return len(dy) &^ 7
+}
+
+// colSumsVector sums as many leading columns as the vector code handles
+// and returns how many; m's column 0 is the first column summed.
+func colSumsVector(dst, m []float32, rows, ld int) int {
+	if !haveScaleAVX2 || len(dst) < 8 || rows == 0 {
+		return 0
+	}
+	_ = m[(rows-1)*ld+len(dst)-1] // every row in bounds
+	colSumsAVX2(dst, m, rows, ld)
+	return len(dst) &^ 7
+}
