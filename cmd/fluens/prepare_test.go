@@ -54,7 +54,7 @@ func testPrepareBadInput(t *testing.T, bin, data string) {
 		args []string
 		want string
 	}{
-		{"unknown measure", []string{"--measure", "bogus"}, `--measure "bogus" is unknown (valid: entropy, variance`},
+		{"unknown measure", []string{"--measure", "bogus"}, `--measure "bogus" is unknown (valid: autoencoder, entropy, fisher, swap, variance`},
 		{"test fraction", []string{"--test-fraction", "1.5"}, "--test-fraction 1.5: must be strictly between 0 and 1"},
 		{"per class zero", []string{"--per-class", "0"}, "--per-class 0: must be positive"},
 		{"per class not a number", []string{"--per-class", "many"}, `invalid argument "many" for "--per-class"`},
