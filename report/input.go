@@ -1,6 +1,7 @@
 package report
 
 import (
+	"html/template"
 	"math"
 	"time"
 )
@@ -10,6 +11,10 @@ import (
 type Input struct {
 	// Title heads the page; empty means a default title.
 	Title string
+
+	// Findings is the "Findings" section's body, an HTML fragment from
+	// package findings ((*findings.Findings).HTML); empty: no section.
+	Findings template.HTML
 
 	// Measure names the measure the label gallery is ordered by (e.g.
 	// "entropy"); it must be one of Measures' names or empty.

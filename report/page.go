@@ -116,6 +116,7 @@ type pageData struct {
 	Started, Finished      string
 	Built                  string
 	ModelsJSON             []modelJSON
+	Findings               template.HTML
 }
 
 // labelTip is the hover text of a label: name, drawings and every measure.
@@ -232,14 +233,15 @@ func renderPage(in *Input, built time.Time) ([]byte, error) {
 		return nil, err
 	}
 	d := pageData{
-		Title:   in.Title,
-		CSS:     template.CSS(pageCSS),
-		JS:      template.JS(pageJS),
-		Zoom:    ZoomAbove,
-		Run:     in.Run,
-		Built:   built.UTC().Format(time.RFC3339),
-		Kinds:   []kindItem{{"conv", kindColor[Conv]}, {"pool", kindColor[Pool]}, {"dropout", kindColor[Dropout]}, {"fc", kindColor[Dense]}},
-		Measure: in.Measure,
+		Title:    in.Title,
+		CSS:      template.CSS(pageCSS),
+		JS:       template.JS(pageJS),
+		Zoom:     ZoomAbove,
+		Run:      in.Run,
+		Built:    built.UTC().Format(time.RFC3339),
+		Kinds:    []kindItem{{"conv", kindColor[Conv]}, {"pool", kindColor[Pool]}, {"dropout", kindColor[Dropout]}, {"fc", kindColor[Dense]}},
+		Measure:  in.Measure,
+		Findings: in.Findings,
 	}
 	if d.Title == "" {
 		d.Title = "fluens: model decay on QuickDraw mixes"

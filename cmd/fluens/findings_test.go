@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,6 +50,24 @@ func TestFindingsCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
 	}
+	// fluens report --findings adds the section.
+	rep := filepath.Join(dir, "report")
+	if out, code := runFluens(t, bin, "report", "--runs", runs, "--data", prep, "--out", rep, "--findings"); code != 0 {
+		t.Fatalf("report --findings: %s", out)
+	}
+	page, err := os.ReadFile(filepath.Join(rep, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`<section id="findings">`, "networks decay similarly", `<table class="findings-measures">`} {
+		if !strings.Contains(string(page), s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+	if out, code := runFluens(t, bin, "report", "--runs", runs, "--out", rep, "--findings"); code == 0 || !strings.Contains(out, "--findings needs --data") {
+		t.Errorf("report --findings without --data: exit %d, %s", code, out)
+	}
+
 	out, code = runFluens(t, bin, "findings", "--runs", runs, "--data", prep, "--measures", "entropy", "--no-baselines", "--json")
 	if code != 0 {
 		t.Fatalf("findings --json: %s", out)
