@@ -1,9 +1,10 @@
 package report
 
 import (
-	"html/template"
 	"math"
 	"time"
+
+	"github.com/fluens-lab/fluens/findings"
 )
 
 // Input is everything the report shows, as plain data. Load fills it from a
@@ -12,9 +13,9 @@ type Input struct {
 	// Title heads the page; empty means a default title.
 	Title string
 
-	// Findings is the "Findings" section's body, an HTML fragment from
-	// package findings ((*findings.Findings).HTML); empty: no section.
-	Findings template.HTML
+	// Findings, if not nil, fills the "Findings" section (the seed's
+	// observations tested, the measures judged; see package findings).
+	Findings *findings.Findings
 
 	// Measure names the measure the label gallery is ordered by (e.g.
 	// "entropy"); it must be one of Measures' names or empty.

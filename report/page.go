@@ -233,15 +233,21 @@ func renderPage(in *Input, built time.Time) ([]byte, error) {
 		return nil, err
 	}
 	d := pageData{
-		Title:    in.Title,
-		CSS:      template.CSS(pageCSS),
-		JS:       template.JS(pageJS),
-		Zoom:     ZoomAbove,
-		Run:      in.Run,
-		Built:    built.UTC().Format(time.RFC3339),
-		Kinds:    []kindItem{{"conv", kindColor[Conv]}, {"pool", kindColor[Pool]}, {"dropout", kindColor[Dropout]}, {"fc", kindColor[Dense]}},
-		Measure:  in.Measure,
-		Findings: in.Findings,
+		Title:   in.Title,
+		CSS:     template.CSS(pageCSS),
+		JS:      template.JS(pageJS),
+		Zoom:    ZoomAbove,
+		Run:     in.Run,
+		Built:   built.UTC().Format(time.RFC3339),
+		Kinds:   []kindItem{{"conv", kindColor[Conv]}, {"pool", kindColor[Pool]}, {"dropout", kindColor[Dropout]}, {"fc", kindColor[Dense]}},
+		Measure: in.Measure,
+	}
+	if in.Findings != nil {
+		h, err := in.Findings.HTML()
+		if err != nil {
+			return nil, err
+		}
+		d.Findings = h
 	}
 	if d.Title == "" {
 		d.Title = "fluens: model decay on QuickDraw mixes"

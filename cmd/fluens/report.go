@@ -63,9 +63,7 @@ func runReportFindings(runs, prep, out string, withFindings bool, w io.Writer) e
 		if err != nil {
 			return err
 		}
-		if in.Findings, err = f.HTML(); err != nil {
-			return err
-		}
+		in.Findings = f
 	}
 	if err := report.Write(out, in); err != nil {
 		return err
