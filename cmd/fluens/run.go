@@ -31,7 +31,8 @@ type profile struct {
 	// measure).
 	Prepare mix.Settings `json:"prepare"`
 	// Train: the zoo (MLPs and CNNs of the sampler; Cheapest > 0 keeps only
-	// the Cheapest CNNs by FLOPs among those holding a convolution),
+	// the Cheapest CNNs by FLOPs among those holding a convolution, half
+	// of them starting with one),
 	// hyperparameters and seeds.
 	Zoo      string      `json:"zoo"`
 	CNNs     int         `json:"cnns"`
@@ -44,7 +45,8 @@ type profile struct {
 // profiles are the settings of fluens run. paper is the seed's study
 // (Forma Fluens: 12 MLPs and 100 random CNNs, 30 epochs of Adam at 0.001,
 // batch 512). quick keeps the same data and the same MLPs, takes the 8
-// cheapest CNNs (by FLOPs) that hold a convolution from the same sample,
+// cheapest CNNs (by FLOPs) that hold a convolution from the same sample
+// (4 starting with a convolution, 4 with pooling or dropout),
 // and trains 3 epochs on batches of 128, so the whole study runs in
 // minutes on two cores.
 var profiles = map[string]profile{
@@ -57,7 +59,7 @@ var profiles = map[string]profile{
 func newRunCmd() *cobra.Command {
 	var (
 		source, out, prof string
-		workers           int
+		workers, seeds    int
 	)
 	cmd := &cobra.Command{
 		Use:   "run --out DIR [--source SRC] [--profile quick|paper]",
@@ -70,10 +72,13 @@ writes the interactive report DIR/report/index.html with its figures (as
 fluens report).
 
 --profile quick (the default) trains the 12 MLPs and the 8 cheapest of the
-100 sampled CNNs that hold a convolution, for 3 epochs (batch 128, lr 0.001),
+100 sampled CNNs that hold a convolution (4 that start with one, 4 that start
+with pooling or dropout), for 3 epochs (batch 128, lr 0.001),
 and finishes in minutes on two cores; --profile paper uses the seed's settings: 12 MLPs and 100
 CNNs, 30 epochs, batch 512, lr 0.001. The settings are printed at the start
-and recorded in DIR/run.json.
+and recorded in DIR/run.json. --seeds K trains every model K times, so every
+slope and accuracy gets a 95% confidence interval; the report then carries a
+Findings section (as fluens findings).
 
 run resumes: an existing DIR/prep with the same settings is reused, and
 jobs already in DIR/runs are skipped.`,
@@ -88,6 +93,12 @@ jobs already in DIR/runs are skipped.`,
 			if out == "" {
 				return errors.New("run: --out is required: the folder to write")
 			}
+			if seeds < 0 {
+				return fmt.Errorf("run: --seeds must be at least 1 (have %d)", seeds)
+			}
+			if seeds > 0 {
+				p.Seeds = seeds
+			}
 			if workers < 1 {
 				return fmt.Errorf("run: --workers must be at least 1 (have %d)", workers)
 			}
@@ -101,6 +112,7 @@ jobs already in DIR/runs are skipped.`,
 	f.StringVar(&out, "out", "", "folder of the study (required)")
 	f.StringVar(&prof, "profile", "quick", "settings: quick or paper")
 	f.IntVar(&workers, "workers", runtime.NumCPU(), "cores to use")
+	f.IntVar(&seeds, "seeds", 0, "train every model this many times (0: the profile's, 1)")
 	return cmd
 }
 
@@ -176,7 +188,8 @@ func runStudy(ctx context.Context, p profile, source, out string, workers int, w
 	}
 	// 4. Report: the interactive page and the figures for papers.
 	report := filepath.Join(out, "report")
-	if err := timed("report", func() error { return runReport(runs, prep, report, w) }); err != nil {
+	withFindings := p.Seeds > 1 // the observations need seeds for their intervals
+	if err := timed("report", func() error { return runReportFindings(runs, prep, report, withFindings, w) }); err != nil {
 		return err
 	}
 

@@ -30,7 +30,7 @@ type trainOptions struct {
 	Runs        string      `json:"runs"`
 	Zoo         string      `json:"zoo"`
 	CNNs        int         `json:"cnns"`
-	Cheapest    int         `json:"cheapest_conv_cnns,omitempty"` // keep only the n cheapest CNNs holding a convolution (quick profile)
+	Cheapest    int         `json:"cheapest_conv_cnns,omitempty"` // keep only the n cheapest CNNs holding a convolution, half of them starting with one (quick profile)
 	ZooSeed     uint64      `json:"zoo_seed"`
 	Hyper       sweep.Hyper `json:"hyper"`
 	Seeds       int         `json:"seeds"`
@@ -114,16 +114,24 @@ func (o trainOptions) models() ([]zoo.Model, error) {
 		return nil, fmt.Errorf("train: --zoo: %w", err)
 	}
 	if o.Cheapest > 0 {
-		var mlps, cnns []zoo.Model
+		// Half the CNNs start with a convolution and half with pooling or
+		// dropout, so that the seed's observation comparing the two can be
+		// tested on a quick study too (the cheapest CNNs overall almost
+		// all start with pooling, which shrinks every later layer).
+		var mlps, convFirst, otherFirst []zoo.Model
 		for _, m := range models {
 			switch {
 			case m.Family != zoo.CNN:
 				mlps = append(mlps, m)
+			case m.Spec.Layers[0].Kind == zoo.Conv:
+				convFirst = append(convFirst, m)
 			case m.Spec.HasConv():
-				cnns = append(cnns, m)
+				otherFirst = append(otherFirst, m)
 			}
 		}
-		models = append(mlps, zoo.Cheapest(cnns, o.Cheapest)...)
+		half := o.Cheapest / 2
+		models = append(mlps, zoo.Cheapest(convFirst, o.Cheapest-half)...)
+		models = append(models, zoo.Cheapest(otherFirst, half)...)
 	}
 	return models, nil
 }
