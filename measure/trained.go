@@ -224,12 +224,17 @@ func basesFor(label string, sets []BaseSet, splits map[string]Split) [][]Split {
 	return out
 }
 
-func fillSwap(ctx context.Context, results []Result) error {
-	need := slices.ContainsFunc(results, func(r Result) bool {
-		_, ok := r.Scores[Swap]
+// anyMissing reports whether a label with enough drawings to train on
+// still lacks the named score.
+func anyMissing(results []Result, name string) bool {
+	return slices.ContainsFunc(results, func(r Result) bool {
+		_, ok := r.Scores[name]
 		return !ok && r.Drawings >= MinTrainDrawings
 	})
-	if !need {
+}
+
+func fillSwap(ctx context.Context, results []Result) error {
+	if !anyMissing(results, Swap) {
 		return nil
 	}
 	names, splits, err := baseSplits(ctx, results)
@@ -252,11 +257,7 @@ func fillSwap(ctx context.Context, results []Result) error {
 }
 
 func fillFisher(ctx context.Context, results []Result) error {
-	need := slices.ContainsFunc(results, func(r Result) bool {
-		_, ok := r.Scores[Fisher]
-		return !ok && r.Drawings >= MinTrainDrawings
-	})
-	if !need {
+	if !anyMissing(results, Fisher) {
 		return nil
 	}
 	names, splits, err := baseSplits(ctx, results)
