@@ -154,36 +154,22 @@ func writeManifest(store *sweep.Store, m Manifest) (string, error) {
 	return path, nil
 }
 
-// Manifests reads the submission manifests of a store, oldest first.
+// Manifests reads the submission manifests of a store
+// (RUNS/queue/submit-<time>.json), oldest first.
 func Manifests(runs string) ([]Manifest, error) {
-	dir := filepath.Join(runs, Dir)
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	isManifest := func(name string) bool {
+		return strings.HasPrefix(name, "submit-") && strings.HasSuffix(name, ".json")
 	}
-	if err != nil {
-		return nil, fmt.Errorf("queue: %w", err)
-	}
-	var ms []Manifest
-	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), "submit-") || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("queue: %w", err)
-		}
-		var m Manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("queue: %s: %w", path, err)
-		}
+	ms, err := sweep.ReadManifests(filepath.Join(runs, Dir), isManifest, func(_ string, m *Manifest) error {
 		for _, k := range m.Keys {
 			if !validKey(k) {
-				return nil, fmt.Errorf("queue: %s: %q is not a job key", path, k)
+				return fmt.Errorf("%q is not a job key", k)
 			}
 		}
-		ms = append(ms, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
 	}
 	sort.Slice(ms, func(a, b int) bool { return ms[a].Submitted.Before(ms[b].Submitted) })
 	return ms, nil

@@ -3,7 +3,6 @@ package slurm
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -161,45 +160,30 @@ func Submit(ctx context.Context, store *sweep.Store, jobs []sweep.Job, command [
 	return sub, nil
 }
 
-// Manifests reads the submission manifests of a store's slurm folder,
-// oldest first.
+// Manifests reads the submission manifests of a store's slurm folder
+// (RUNS/slurm/<array id>.json), oldest first.
 func Manifests(runs string) ([]Manifest, error) {
-	dir := filepath.Join(runs, Dir)
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("slurm: %w", err)
-	}
-	var ms []Manifest
-	for _, e := range ents {
-		name := e.Name()
+	isManifest := func(name string) bool {
 		id, ok := strings.CutSuffix(name, ".json")
 		if !ok {
-			continue
+			return false
 		}
-		if _, err := strconv.Atoi(id); err != nil {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("slurm: %w", err)
-		}
-		var m Manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("slurm: %s: %w", path, err)
-		}
+		_, err := strconv.Atoi(id)
+		return err == nil
+	}
+	ms, err := sweep.ReadManifests(filepath.Join(runs, Dir), isManifest, func(name string, m *Manifest) error {
 		for _, i := range m.Indices {
 			if i < 0 || i >= len(m.Keys) {
-				return nil, fmt.Errorf("slurm: %s: index %d outside the %d jobs", path, i, len(m.Keys))
+				return fmt.Errorf("index %d outside the %d jobs", i, len(m.Keys))
 			}
 		}
-		if strconv.Itoa(m.ArrayJobID) != id {
-			return nil, fmt.Errorf("slurm: %s: holds array %d", path, m.ArrayJobID)
+		if strconv.Itoa(m.ArrayJobID)+".json" != name {
+			return fmt.Errorf("holds array %d", m.ArrayJobID)
 		}
-		ms = append(ms, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("slurm: %w", err)
 	}
 	sort.Slice(ms, func(a, b int) bool {
 		if !ms[a].Submitted.Equal(ms[b].Submitted) {
