@@ -6,11 +6,11 @@
 # load), keeps the best figure of each, and prints name / fluens / torch /
 # ratio (fluens ÷ torch; above 1 means fluens is faster).
 #
-#   bench/compare.sh                # 2 rounds
+#   bench/compare.sh                # 3 rounds
 #   ROUNDS=3 SECONDS_PER=3 bench/compare.sh
 #
 # Environment:
-#   ROUNDS        rounds of each side (default 2)
+#   ROUNDS        rounds of each side (default 3)
 #   THREADS       threads for both sides (default 2)
 #   SECONDS_PER   seconds per figure for torch_ref.py (default 2)
 #   PYTHON        Python with torch (default /usr/bin/python3: Debian's python3-torch)
@@ -28,7 +28,7 @@ die() { echo "compare.sh: $*" >&2; exit 1; }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 SECONDS_PER=${SECONDS_PER:-2}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -110,5 +110,14 @@ for fn, tn in rows:
     if ratio is not None:
         worst = ratio if worst is None else min(worst, ratio)
     print("%-26s %14s %14s %7s  %s" % (label, fs, ts, rs, unit))
+peak = f.get("fma_peak")
+if peak:
+    # The machine's FMA ceiling (fluens bench: independent FMAs on
+    # registers): how close each side's GEMM comes to what the CPU can do.
+    print("fma_peak (this CPU, %s threads): %.1f GFLOP/s; GEMM share of it, fluens / torch:" % (peak[2], peak[0]))
+    for n in ["gemm_512x784x512", "gemm_512x512x256", "gemm_1024x1024x1024"]:
+        fv, tv = f.get(n), t.get(n)
+        if fv and tv:
+            print("  %-24s %5.1f%% / %5.1f%%" % (n, 100 * fv[0] / peak[0], 100 * tv[0] / peak[0]))
 print("best of %d rounds each, alternating; lowest ratio: %s" % (rounds, "%.2f" % worst if worst is not None else "-"))
 PY

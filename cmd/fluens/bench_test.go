@@ -27,7 +27,31 @@ func TestBenchCommand(t *testing.T) {
 	if ips, _ := figs[1]["images_per_sec"].(float64); !(ips > 0) {
 		t.Errorf("W1 figure without images_per_sec: %v", figs[1])
 	}
-	for _, f := range figs {
+	// With an assembly path, asking for fma_peak adds that figure first and
+	// gives the GEMM figure its share of it.
+	out, code = runFluens(t, bin, "bench", "--json", "--duration", "20ms", "--threads", "1", "--only", "fma_peak,gemm_512x512x256")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	var peakFigs []map[string]any
+	if err := json.Unmarshal([]byte(out), &peakFigs); err != nil {
+		t.Fatalf("output is not a JSON array: %v\n%s", err, out)
+	}
+	if last := peakFigs[len(peakFigs)-1]; last["name"] != "gemm_512x512x256" {
+		t.Fatalf("figures %v: want the GEMM figure last", peakFigs)
+	}
+	if peakFigs[0]["kernel"] != "generic" {
+		if len(peakFigs) != 2 || peakFigs[0]["name"] != "fma_peak" {
+			t.Fatalf("figures %v: want fma_peak then the GEMM figure", peakFigs)
+		}
+		if g, _ := peakFigs[0]["gflops"].(float64); !(g > 0) {
+			t.Errorf("fma_peak without gflops: %v", peakFigs[0])
+		}
+		if p, _ := peakFigs[1]["pct_of_peak"].(float64); !(p > 0) {
+			t.Errorf("GEMM figure without pct_of_peak: %v", peakFigs[1])
+		}
+	}
+	for _, f := range append(figs, peakFigs...) {
 		if f["threads"] != 1.0 || f["kernel"] == "" {
 			t.Errorf("figure %v: want threads 1 and a kernel name", f)
 		}

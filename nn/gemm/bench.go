@@ -2,6 +2,8 @@ package gemm
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -44,4 +46,53 @@ func Bench(m, k, n, threads int, d time.Duration) (gflops float64) {
 		}
 	}
 	return best
+}
+
+// PeakGFLOPS measures the float32 fused multiply-add ceiling of the active
+// path on threads goroutines (each locked to its own OS thread) for about
+// d: independent FMAs on registers alone, no memory traffic, 2 flops per
+// lane. It is the number that the GEMM figures of [Bench] are a fraction
+// of; fluens bench prints that fraction. Each goroutine keeps its fastest
+// 1 ms chunk and the rates are summed, as [Bench] keeps its fastest batch.
+// It returns 0 where the active path has no assembly (the pure-Go path).
+func PeakGFLOPS(threads int, d time.Duration) float64 {
+	kn := active()
+	if kn.peak == nil || threads < 1 {
+		return 0
+	}
+	flopsPerTrip := float64(2 * peakChains * kn.peakLanes)
+	// Calibrate a chunk of about 1 ms.
+	trips := 1 << 16
+	for {
+		st := time.Now()
+		kn.peak(trips)
+		if el := time.Since(st); el >= time.Millisecond || trips >= 1<<30 {
+			break
+		}
+		trips *= 2
+	}
+	rates := make([]float64, threads)
+	var wg sync.WaitGroup
+	for t := range rates {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			deadline := time.Now().Add(d)
+			for rates[t] == 0 || time.Now().Before(deadline) {
+				st := time.Now()
+				kn.peak(trips)
+				if el := time.Since(st).Seconds(); el > 0 {
+					rates[t] = max(rates[t], flopsPerTrip*float64(trips)/el/1e9)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sum := 0.0
+	for _, r := range rates {
+		sum += r
+	}
+	return sum
 }

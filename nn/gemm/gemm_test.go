@@ -453,6 +453,23 @@ func TestBench(t *testing.T) {
 	}
 }
 
+// TestPeakGFLOPS checks that every assembly path measures a positive,
+// finite FMA ceiling and that the pure-Go path reports none.
+func TestPeakGFLOPS(t *testing.T) {
+	eachPath(t, func(t *testing.T) {
+		g := PeakGFLOPS(2, 5*time.Millisecond)
+		if Kernel() == PathGeneric {
+			if g != 0 {
+				t.Errorf("PeakGFLOPS on the pure-Go path = %v, want 0", g)
+			}
+			return
+		}
+		if !(g > 0) || math.IsInf(g, 0) {
+			t.Errorf("PeakGFLOPS = %v, want a positive finite rate", g)
+		}
+	})
+}
+
 // TestConcurrentProducts runs products on 3 threads from several goroutines
 // at once: they must neither deadlock (workers waiting at one product's
 // barrier while its caller waits for a free worker) nor mix results.

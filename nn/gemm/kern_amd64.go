@@ -32,6 +32,14 @@ func kernAVX2S(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc 
 //go:noescape
 func kernAVX512S(k int, a *float32, rsa int, csa int, b *float32, c *float32, ldc int, bias *float32, flags int)
 
+// peakAVX2 runs n trips of 12 independent 8-lane fused multiply-adds with AVX2+FMA
+// on registers alone: the float32 FMA ceiling of one core (n must be positive).
+func peakAVX2(n int)
+
+// peakAVX512 runs n trips of 12 independent 16-lane fused multiply-adds with AVX-512F
+// on registers alone: the float32 FMA ceiling of one core (n must be positive).
+func peakAVX512(n int)
+
 // pack6AVX2 packs 8·n columns of six rows of A (row i at src + i·lda, in elements)
 // into dst as 8·n steps of six values: dst[6q+i] = src[i·lda+q].
 //

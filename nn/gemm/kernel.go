@@ -43,6 +43,11 @@ type kernel struct {
 	fn     kernelFunc
 	sfn    stridedFunc // nil: A is always packed
 
+	// peak runs n trips of peakChains fused multiply-adds of peakLanes
+	// lanes on registers alone (nil where there is no assembly path).
+	peak      func(n int)
+	peakLanes int
+
 	testOnce sync.Once
 	testErr  error // result of the self-test
 }
@@ -59,6 +64,10 @@ const (
 	PathAVX2    = "avx2"
 	PathGeneric = "generic"
 )
+
+// peakChains is the number of independent FMAs per trip of a kernel's peak
+// loop (internal/asmgen writes the loops).
+const peakChains = 12
 
 var generic = &kernel{name: PathGeneric, mr: 4, nr: 4, kc: 256, mc: 128, nc: 4096, fn: kernGeneric}
 

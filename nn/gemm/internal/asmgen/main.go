@@ -69,6 +69,9 @@ func main() {
 	for _, s := range specs {
 		generateStrided(s)
 	}
+	for _, s := range specs {
+		generatePeak(s)
+	}
 	generatePack6()
 	generateCopyPanel("copy6AVX", 6)
 	generateCopyPanel("copy16AVX", 16)
@@ -495,6 +498,39 @@ func generateCopyPanel(name string, w int) {
 	DECQ(panels)
 	JNZ(LabelRef("panel"))
 	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// peakChains is the number of independent FMA chains of the peak loop:
+// enough to cover an FMA latency of 4–5 cycles on two pipes.
+const peakChains = 12
+
+// generatePeak writes peak+ISA: n trips of peakChains independent
+// fused multiply-adds on registers alone (no memory traffic), the
+// machine's float32 FMA ceiling that the micro-kernels are judged against.
+func generatePeak(s spec) {
+	name := "peak" + s.name[len("kern"):]
+	TEXT(name, NOSPLIT, "func(n int)")
+	Doc(
+		fmt.Sprintf("%s runs n trips of %d independent %d-lane fused multiply-adds with %s", name, peakChains, s.width, s.isa),
+		"on registers alone: the float32 FMA ceiling of one core (n must be positive).",
+	)
+	n := Load(Param("n"), GP64())
+	x, y := s.vec(), s.vec()
+	s.zero(x)
+	s.zero(y)
+	acc := make([]reg.VecVirtual, peakChains)
+	for i := range acc {
+		acc[i] = s.vec()
+		s.zero(acc[i])
+	}
+	Label("loop")
+	for i := range acc {
+		VFMADD231PS(x, y, acc[i])
+	}
+	DECQ(n)
+	JNZ(LabelRef("loop"))
 	VZEROUPPER()
 	RET()
 }
