@@ -119,3 +119,33 @@ func WriteModelsCSV(w io.Writer, models []*Model) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// WriteSeedsCSV writes one row per run of each model (one per seed): the
+// per-seed decay curves whose slopes models.csv averages. Rows come in the
+// order of models (as Summarize sorts them), then by seed. Columns: id,
+// spec, family, epochs, batch, lr, engine (which, as in models.csv, tell
+// apart models of one spec trained with other settings), seed, mixes (the
+// number of mixes the seed has a run on), slope, intercept, r2, max_acc
+// (the least-squares fit of that seed's curve, as FitCurve) and acc_mix_00
+// (its accuracy on mix 0; empty when it has no run there). Undefined
+// values (the fit of a curve with fewer than two mixes, r² of a flat one)
+// are empty cells.
+func WriteSeedsCSV(w io.Writer, models []*Model) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"id", "spec", "family", "epochs", "batch", "lr", "engine", "seed", "mixes",
+		"slope", "intercept", "r2", "max_acc", "acc_mix_00"})
+	for _, m := range models {
+		for _, c := range m.Curves {
+			acc0, ok := c.Acc[0]
+			if !ok {
+				acc0 = math.NaN()
+			}
+			cw.Write([]string{m.ID, m.Spec, m.Family, strconv.Itoa(m.Hyper.Epochs), strconv.Itoa(m.Hyper.Batch),
+				formatFloat(m.Hyper.LR), m.Engine, strconv.FormatInt(c.Seed, 10), strconv.Itoa(len(c.Acc)),
+				formatFloat(c.Slope), formatFloat(c.Intercept), formatFloat(c.R2), formatFloat(c.MaxAcc),
+				formatFloat(acc0)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -14,6 +14,25 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// checkGolden compares got with testdata/name, rewriting the file first
+// under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s:\n%s", path, got)
+	}
+}
+
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 func TestFitCurve(t *testing.T) {
@@ -132,24 +151,13 @@ func TestCSVGolden(t *testing.T) {
 	}{
 		{"results.csv", func(b *bytes.Buffer) error { return WriteResultsCSV(b, recs) }},
 		{"models.csv", func(b *bytes.Buffer) error { return WriteModelsCSV(b, models) }},
+		{"seeds.csv", func(b *bytes.Buffer) error { return WriteSeedsCSV(b, models) }},
 	} {
 		var b bytes.Buffer
 		if err := g.write(&b); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", g.name)
-		if *update {
-			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(b.Bytes(), want) {
-			t.Errorf("%s differs from %s:\n%s", g.name, path, b.String())
-		}
+		checkGolden(t, g.name, b.Bytes())
 	}
 	// results.csv does not depend on the order of the records.
 	var a, b bytes.Buffer

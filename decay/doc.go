@@ -20,6 +20,10 @@
 // is undefined: its bounds are NaN (empty cells in CSV). A curve with fewer
 // than two distinct mixes has no slope (NaN).
 //
+// WriteResultsCSV, WriteModelsCSV and WriteSeedsCSV write the summaries
+// that fluens results leaves in a store: one row per job, per model (the
+// mean curve and the interval) and per model and seed (each seed's fit).
+//
 // Runs are grouped into models by spec string, hyperparameters and engine
 // version, so one store may hold, say, a quick and a paper sweep side by
 // side, each model of each appearing once.

@@ -2,8 +2,10 @@ package decay_test
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/fluens-lab/fluens/decay"
+	"github.com/fluens-lab/fluens/sweep"
 )
 
 func ExampleFitCurve() {
@@ -19,4 +21,26 @@ func ExampleMeanCI() {
 	m, lo, hi := decay.MeanCI(slopes, 0.95)
 	fmt.Printf("%.4f [%.4f, %.4f]\n", m, lo, hi)
 	// Output: -0.0110 [-0.0135, -0.0085]
+}
+
+func ExampleWriteSeedsCSV() {
+	h := sweep.Hyper{Epochs: 30, Batch: 512, LR: 0.001}
+	var recs []*sweep.Record
+	for seed, accs := range map[int64][]float64{1: {0.90, 0.85, 0.80}, 2: {0.88, 0.86, 0.78}} {
+		for k, acc := range accs {
+			recs = append(recs, &sweep.Record{Key: fmt.Sprint(seed, k), ModelID: "m1", Spec: "F64", Family: "mlp",
+				MixIndex: k, Seed: seed, Hyper: h, Engine: "e1", Accuracy: sweep.Float(acc)})
+		}
+	}
+	models, err := decay.Summarize(recs)
+	if err != nil {
+		panic(err)
+	}
+	if err := decay.WriteSeedsCSV(os.Stdout, models); err != nil {
+		panic(err)
+	}
+	// Output:
+	// id,spec,family,epochs,batch,lr,engine,seed,mixes,slope,intercept,r2,max_acc,acc_mix_00
+	// m1,F64,mlp,30,512,0.001,e1,1,3,-0.04999999999999999,0.8999999999999999,1,0.9,0.9
+	// m1,F64,mlp,30,512,0.001,e1,2,3,-0.04999999999999999,0.8899999999999999,0.8928571428571426,0.88,0.88
 }
