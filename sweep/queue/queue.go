@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -209,6 +210,90 @@ type FailureMsg struct {
 	Worker  string `json:"worker"`
 	Attempt int    `json:"attempt"`
 	Final   bool   `json:"final"`
+}
+
+// Bounds on the messages decoded from the wire. A job message is a few
+// hundred bytes and a failure report a few kilobytes (the worker cuts the
+// error text to maxFailureText); anything larger is refused before it is
+// parsed, so a hostile message costs no more than its bytes.
+const (
+	MaxJobMsgSize     = 64 << 10
+	MaxFailureMsgSize = 256 << 10
+	maxFailureText    = 16 << 10
+)
+
+// newJobMsg is the job message of j, as Submit publishes it.
+func newJobMsg(j sweep.Job, data string, saveWeights bool) JobMsg {
+	return JobMsg{
+		Key: j.Key, Index: j.Index, Spec: j.Model.Spec.String(), Family: string(j.Model.Family),
+		Mix: j.Mix.Name, DataHash: j.Mix.Hash, Data: data, Seed: j.Seed, Hyper: j.Hyper,
+		Engine: sweep.EngineVersion, SaveWeights: saveWeights,
+	}
+}
+
+// decodeJob decodes the body of a job message received on subject and
+// checks what a worker relies on before it trains: the key is a job key
+// and the subject's, and the job names a model, a mix and an engine. The
+// spec, the data and the hyperparameters are checked when the job is
+// rebuilt (Worker.train), where a bad one becomes a failure report.
+func decodeJob(subject string, body []byte) (JobMsg, error) {
+	var jm JobMsg
+	if len(body) > MaxJobMsgSize {
+		return jm, fmt.Errorf("job message on %.100s: %d bytes, more than a job message may hold (%d)", subject, len(body), MaxJobMsgSize)
+	}
+	if err := json.Unmarshal(body, &jm); err != nil {
+		return jm, fmt.Errorf("damaged job message on %.100s: %w", subject, err)
+	}
+	switch {
+	case !validKey(jm.Key):
+		return jm, fmt.Errorf("job message on %.100s: key %.80q is not a job key", subject, jm.Key)
+	case subject != jobSubject(jm.Key):
+		return jm, fmt.Errorf("job message on %.100s carries the key %.12s…", subject, jm.Key)
+	case jm.Index < 0:
+		return jm, fmt.Errorf("job message on %.100s: negative job index %d", subject, jm.Index)
+	case jm.Spec == "":
+		return jm, fmt.Errorf("job message on %.100s names no model spec", subject)
+	case jm.Mix == "":
+		return jm, fmt.Errorf("job message on %.100s names no mix", subject)
+	case jm.Engine == "":
+		return jm, fmt.Errorf("job message on %.100s names no engine version", subject)
+	}
+	return jm, nil
+}
+
+// decodeFailure decodes the body of a failure report received on subject
+// and checks that it reports the subject's job.
+func decodeFailure(subject string, body []byte) (FailureMsg, error) {
+	var f FailureMsg
+	if len(body) > MaxFailureMsgSize {
+		return f, fmt.Errorf("failure report on %.100s: %d bytes, more than a failure report may hold (%d)", subject, len(body), MaxFailureMsgSize)
+	}
+	if err := json.Unmarshal(body, &f); err != nil {
+		return f, fmt.Errorf("damaged failure report on %.100s: %w", subject, err)
+	}
+	switch {
+	case !validKey(f.Key):
+		return f, fmt.Errorf("failure report on %.100s: key %.80q is not a job key", subject, f.Key)
+	case subject != failureSubject(f.Key):
+		return f, fmt.Errorf("failure report on %.100s carries the key %.12s…", subject, f.Key)
+	case f.Index < 0:
+		return f, fmt.Errorf("failure report on %.100s: negative job index %d", subject, f.Index)
+	case f.Attempt < 1:
+		return f, fmt.Errorf("failure report on %.100s: attempt %d (attempts count from 1)", subject, f.Attempt)
+	}
+	return f, nil
+}
+
+// cutText returns s cut to at most n bytes, on a rune boundary, with "…"
+// marking a cut.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func jobSubject(key string) string     { return JobsSubject + "." + key }

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -89,8 +88,10 @@ func StatusOf(ctx context.Context, nc *nats.Conn, store *sweep.Store) (*Status, 
 			st.Collectable++
 		case failures[k]:
 			msg, err := rs.GetLastMsgForSubject(ctx, failureSubject(k))
-			var f FailureMsg
-			if err == nil && json.Unmarshal(msg.Data, &f) == nil && f.Final {
+			if err != nil {
+				break
+			}
+			if f, err := decodeFailure(msg.Subject, msg.Data); err == nil && f.Final {
 				st.Failed++
 			}
 		}

@@ -102,11 +102,7 @@ func Submit(ctx context.Context, nc *nats.Conn, store *sweep.Store, jobs []sweep
 		} else if !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return sum, fmt.Errorf("queue: looking up the result of job %d: %w", j.Index, err)
 		}
-		body, err := json.Marshal(JobMsg{
-			Key: j.Key, Index: j.Index, Spec: j.Model.Spec.String(), Family: string(j.Model.Family),
-			Mix: j.Mix.Name, DataHash: j.Mix.Hash, Data: data, Seed: j.Seed, Hyper: j.Hyper,
-			Engine: sweep.EngineVersion, SaveWeights: o.SaveWeights,
-		})
+		body, err := json.Marshal(newJobMsg(j, data, o.SaveWeights))
 		if err != nil {
 			return sum, fmt.Errorf("queue: job %d: %w", j.Index, err)
 		}

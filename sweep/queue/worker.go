@@ -176,9 +176,9 @@ func (w *Worker) handle(ctx context.Context, js jetstream.JetStream, msg jetstre
 	if md, err := msg.Metadata(); err == nil {
 		attempt = int(md.NumDelivered)
 	}
-	var jm JobMsg
-	if err := json.Unmarshal(msg.Data(), &jm); err != nil || !validKey(jm.Key) || msg.Subject() != jobSubject(jm.Key) {
-		w.logf("dropping a damaged job message on %s", msg.Subject())
+	jm, err := decodeJob(msg.Subject(), msg.Data())
+	if err != nil {
+		w.logf("worker: %v; dropped", err)
 		msg.Term()
 		return
 	}
@@ -212,7 +212,8 @@ func (w *Worker) handle(ctx context.Context, js jetstream.JetStream, msg jetstre
 	}()
 	w.logf("job %d (%s on %s, seed %d): started, attempt %d", jm.Index, jm.Spec, jm.Mix, jm.Seed, attempt)
 	start := time.Now()
-	res, err := w.train(ctx, js, jm, inProgress)
+	var res *ResultMsg
+	res, err = w.train(ctx, js, jm, inProgress)
 	if err == nil {
 		err = w.publish(ctx, js, res)
 	}
@@ -235,7 +236,7 @@ func (w *Worker) handle(ctx context.Context, js jetstream.JetStream, msg jetstre
 	}
 	final := cfg.MaxDeliver > 0 && attempt >= cfg.MaxDeliver
 	w.logf("job %d: failed (attempt %d): %v", jm.Index, attempt, err)
-	f, _ := json.Marshal(FailureMsg{Key: jm.Key, Index: jm.Index, Error: err.Error(), Worker: w.Name, Attempt: attempt, Final: final})
+	f, _ := json.Marshal(FailureMsg{Key: jm.Key, Index: jm.Index, Error: cutText(err.Error(), maxFailureText), Worker: w.Name, Attempt: attempt, Final: final})
 	if _, perr := js.Publish(ctx, failureSubject(jm.Key), f); perr != nil {
 		w.logf("job %d: could not report the failure: %v", jm.Index, perr)
 	}
