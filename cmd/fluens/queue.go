@@ -116,6 +116,7 @@ func newQueueSubmitCmd() *cobra.Command {
 		so      queue.SubmitOptions
 		wait    bool
 		timeout time.Duration
+		idle    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "submit --nats URL --data PREP --runs RUNS [train flags]",
@@ -125,9 +126,13 @@ those without a record in RUNS to the jobs stream (a job still queued is not
 queued twice). Each job carries the absolute PREP path and the mix's content
 hash: a worker trains on the data at that path, or on its own copy given with
 fluens worker --data, and refuses data whose hash differs.
-With --wait it then collects results into RUNS until every job is done.`,
+With --wait it then collects results into RUNS until every job is done, as
+fluens queue collect --wait does (same --timeout and --idle-timeout).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkWaitFlags(timeout, idle); err != nil {
+				return err
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			o, err := sweepOptions(cmd.Flags())
@@ -158,7 +163,7 @@ With --wait it then collects results into RUNS until every job is done.`,
 			if !wait {
 				return nil
 			}
-			return collect(ctx, conn, store, true, timeout, out)
+			return collect(ctx, conn, store, true, timeout, idle, out)
 		},
 	}
 	addSweepFlags(cmd)
@@ -168,7 +173,7 @@ With --wait it then collects results into RUNS until every job is done.`,
 	f.IntVar(&so.MaxDeliver, "max-deliver", queue.DefaultMaxDeliver, "deliveries of a job before it is given up")
 	f.BoolVar(&so.Requeue, "requeue", false, "replace jobs that are still queued (e.g. given up after --max-deliver)")
 	f.BoolVar(&wait, "wait", false, "collect results into RUNS until every job is done")
-	f.DurationVar(&timeout, "timeout", 0, "with --wait, give up after this long (0 = never)")
+	addWaitFlags(f, &timeout, &idle)
 	return cmd
 }
 
@@ -178,6 +183,7 @@ func newQueueCollectCmd() *cobra.Command {
 		runs    string
 		wait    bool
 		timeout time.Duration
+		idle    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "collect --nats URL --runs RUNS",
@@ -185,9 +191,20 @@ func newQueueCollectCmd() *cobra.Command {
 		Long: `collect reads the results on the server of the jobs submitted from RUNS and
 writes each into RUNS atomically (weights first, then the record). Results
 already in the store are ignored, so collecting again is harmless. Without
---wait it stops once it has read every result on the server.`,
+--wait it stops once it has read every result on the server.
+
+With --wait it goes on until every job has a record or has failed for good,
+but no longer than --idle-timeout without a new result or failure report of
+the sweep (default 30m; 0 = no bound): then it names the jobs still missing
+and exits non-zero. Re-run fluens queue submit with the same flags to queue
+them again (jobs with a record in RUNS are skipped). --timeout bounds the
+whole wait however busy the workers are; --idle-timeout only a silence, so
+set it above the longest job's training time.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkWaitFlags(timeout, idle); err != nil {
+				return err
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			store, err := sweep.OpenStore(runs)
@@ -199,28 +216,50 @@ already in the store are ignored, so collecting again is harmless. Without
 				return err
 			}
 			defer conn.Close()
-			return collect(ctx, conn, store, wait, timeout, cmd.OutOrStdout())
+			return collect(ctx, conn, store, wait, timeout, idle, cmd.OutOrStdout())
 		},
 	}
 	addNATSFlags(cmd, &n)
 	f := cmd.Flags()
 	f.StringVar(&runs, "runs", "", "result store folder")
 	f.BoolVar(&wait, "wait", false, "keep collecting until every job is done")
-	f.DurationVar(&timeout, "timeout", 0, "with --wait, give up after this long (0 = never)")
+	addWaitFlags(f, &timeout, &idle)
 	cmd.MarkFlagRequired("runs")
 	return cmd
 }
 
+// defaultIdleTimeout is --idle-timeout's default: well above the default
+// --ack-wait (after which a dead worker's job goes to another) and a job's
+// training time on the default settings.
+const defaultIdleTimeout = 30 * time.Minute
+
+// addWaitFlags adds the bounds of a --wait.
+func addWaitFlags(f *pflag.FlagSet, timeout, idle *time.Duration) {
+	f.DurationVar(timeout, "timeout", 0, "with --wait, give up after this long in all (0 = never)")
+	f.DurationVar(idle, "idle-timeout", defaultIdleTimeout,
+		"with --wait, give up after this long without a new result or failure report, naming the jobs still missing (0 = never)")
+}
+
+// checkWaitFlags refuses negative bounds of a --wait.
+func checkWaitFlags(timeout, idle time.Duration) error {
+	if timeout < 0 || idle < 0 {
+		return fmt.Errorf("queue: --timeout and --idle-timeout must not be negative (have %v and %v)", timeout, idle)
+	}
+	return nil
+}
+
 // collect runs queue.Collect and reports the outcome; it fails when jobs
-// failed for good, or --wait ended with jobs missing.
-func collect(ctx context.Context, conn *nats.Conn, store *sweep.Store, wait bool, timeout time.Duration, out io.Writer) error {
+// failed for good, or --wait ended with jobs missing (--timeout or
+// --idle-timeout).
+func collect(ctx context.Context, conn *nats.Conn, store *sweep.Store, wait bool, timeout, idle time.Duration, out io.Writer) error {
+
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	lg := log.New(out, "", log.LstdFlags)
-	sum, err := queue.Collect(ctx, conn, store, queue.CollectOptions{Wait: wait, Logf: lg.Printf})
+	sum, err := queue.Collect(ctx, conn, store, queue.CollectOptions{Wait: wait, IdleTimeout: idle, Logf: lg.Printf})
 	fmt.Fprintf(out, "queue: %d jobs: %d results stored now, %d duplicates ignored, %d missing, %d failed\n",
 		sum.Total, sum.Stored, sum.Duplicate, sum.Missing, len(sum.Failed))
 	for _, f := range sum.Failed {
