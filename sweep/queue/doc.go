@@ -18,7 +18,10 @@
 // fluens.failed.<key>. Collect reads the latest result of each job of the
 // store's manifests and writes it into the store atomically, ignoring
 // results whose record is already there: a job trained twice is stored
-// once, and collecting again is harmless.
+// once, and collecting again is harmless. A waiting Collect gives up after
+// CollectOptions.IdleTimeout without news with an *IdleError naming the
+// jobs still missing. Job messages and failure reports are size-bounded
+// and checked (key, subject) before they are used.
 //
 // Serve runs an embedded NATS server with JetStream for a group that has
 // none. A server listening beyond loopback refuses to start without a token
