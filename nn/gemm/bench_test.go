@@ -125,3 +125,24 @@ func BenchmarkPack(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBlocking compares the active kernel at the pass depths kc = 256
+// (BLIS's value) and 512 (fluens' AVX2 choice) on the target shapes, on
+// two threads: run with -count 10 and compare the kc=… rows with benchstat.
+func BenchmarkBlocking(b *testing.B) {
+	base := active()
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, s := range [][3]int{{512, 784, 512}, {512, 512, 256}, {1024, 1024, 1024}} {
+		m, k, n := s[0], s[1], s[2]
+		x, y, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+		for _, kc := range []int{256, 512} {
+			kn := &kernel{name: base.name, mr: base.mr, nr: base.nr, kc: kc, mc: base.mc, nc: base.nc, fn: base.fn, sfn: base.sfn}
+			b.Run(fmt.Sprintf("%dx%dx%d/kc=%d", m, k, n, kc), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					kn.do(2, false, false, m, n, k, 1, x, k, y, n, 0, c, n, nil, false)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

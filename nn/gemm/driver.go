@@ -26,6 +26,7 @@ type call struct {
 	splitRows     bool
 	beta0, relu   bool // first pass overwrites C; last pass applies ReLU
 	kcs           int  // depth of every pass but the last
+	mc, nc        int  // rows of A and columns of B packed at a time (kernel.blocks)
 
 	packB [2][]float32 // kc×nc blocks of B in nr-column panels, alternate passes
 	ws    []workspace  // one per thread
@@ -108,10 +109,9 @@ func (c *call) parallel() {
 // has passed the barrier of pass i+1, which every thread reaches only after
 // computing pass i.
 func (c *call) run(t int) {
-	kn := c.kn
 	i := 0
-	for jc := 0; jc < c.n; jc += kn.nc {
-		nc := min(kn.nc, c.n-jc)
+	for jc := 0; jc < c.n; jc += c.nc {
+		nc := min(c.nc, c.n-jc)
 		for pc := 0; pc < c.k; pc += c.kcs {
 			ps := pass{jc: jc, nc: nc, pc: pc, kc: min(c.kcs, c.k-pc), packB: c.packB[i%2]}
 			i++
@@ -227,10 +227,11 @@ func (kn *kernel) do(threads int, ta, tb bool, m, n, k int, alpha float32, a []f
 	// Split K evenly into passes of at most kn.kc.
 	passes := (k + kn.kc - 1) / kn.kc
 	cl.kcs = (k + passes - 1) / passes
+	cl.mc, cl.nc = kn.blocks(cl.kcs)
 	cl.beta0, cl.relu = beta == 0, relu
-	size := (min(kn.nc, n) + kn.nr - 1) / kn.nr * kn.nr * cl.kcs
+	size := (min(cl.nc, n) + kn.nr - 1) / kn.nr * kn.nr * cl.kcs
 	cl.packB[0] = grow(cl.packB[0], size)
-	if passes > 1 || n > kn.nc {
+	if passes > 1 || n > cl.nc {
 		cl.packB[1] = grow(cl.packB[1], size)
 	}
 	cl.bar.reset(threads)
@@ -322,9 +323,9 @@ func (c *call) compute(ps *pass, t int) {
 		return
 	}
 	ws := &c.ws[t]
-	// Rows per block: near-equal blocks of at most kn.mc rows, in whole tiles.
+	// Rows per block: near-equal blocks of at most c.mc rows, in whole tiles.
 	rows := r1 - r0
-	blocks := (rows + kn.mc - 1) / kn.mc
+	blocks := (rows + c.mc - 1) / c.mc
 	mcb := ((rows+blocks-1)/blocks + mr - 1) / mr * mr
 	ws.packA = grow(ws.packA, mcb*kc)
 	ws.tile = grow(ws.tile, mr*nr)

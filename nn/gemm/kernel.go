@@ -37,9 +37,9 @@ type stridedFunc func(k int, a *float32, rsa, csa int, b, c *float32, ldc int, b
 type kernel struct {
 	name   string
 	mr, nr int
-	kc     int // depth of one pass (K is split evenly into ⌈K/kc⌉ passes)
-	mc     int // rows of A packed at a time
-	nc     int // columns of B packed at a time
+	kc     int // greatest depth of one pass (K is split evenly into ⌈K/kc⌉ passes)
+	mc     int // most rows of A packed at a time (fewer in deep passes, see blocks)
+	nc     int // most columns of B packed at a time (likewise)
 	fn     kernelFunc
 	sfn    stridedFunc // nil: A is always packed
 
@@ -50,6 +50,20 @@ type kernel struct {
 
 	testOnce sync.Once
 	testErr  error // result of the self-test
+}
+
+// blocks returns the rows of A (mc) and columns of B (nc) to pack at a
+// time for passes of depth kcs. Up to depth 256 they are k.mc and k.nc;
+// deeper passes pack proportionally fewer rows and columns (never less than
+// one tile), so that the packed block of A stays within the L2 budget of
+// k.mc rows at depth 256 and the block of B within its L3 budget.
+func (k *kernel) blocks(kcs int) (mc, nc int) {
+	if kcs <= 256 {
+		return k.mc, k.nc
+	}
+	mc = max(k.mr, k.mc*256/kcs/k.mr*k.mr)
+	nc = max(k.nr, k.nc*256/kcs/k.nr*k.nr)
+	return mc, nc
 }
 
 // checked runs k's self-test once and returns its result.
