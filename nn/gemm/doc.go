@@ -81,7 +81,9 @@
 // per step in order. The interpreter is itself checked bit for bit against
 // the AVX2 kernels executed on the CPU, so it is known to read the
 // instructions the two kernels share as the hardware does. On a CPU with
-// AVX-512 the kernels also run for real in every test (eachPath).
+// AVX-512 the kernels also run for real in every test (eachPath). The
+// pure-Go path is forced in every test too, and CI also runs the engine's
+// tests built for arm64 under qemu's user-mode emulation (.ci/run).
 //
 // # How fast
 //
