@@ -9,7 +9,10 @@
 // was trained on (package idx; records of other data are left out by
 // their data hash), summarises each model's decay over its seeds (package
 // decay) and returns a Findings: every slope, accuracy and correlation
-// with a 95% confidence interval. The same store, folder and Options give
+// with a 95% confidence interval. A damaged record in the store
+// (truncated, not JSON, another job's) is an error, a *sweep.DamagedError
+// naming each damaged file, unless Options.SkipDamaged leaves it out with
+// a note in Findings.Notes. The same store, folder and Options give
 // the same Findings (the bootstrap and the measures that train are
 // seeded).
 //

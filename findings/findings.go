@@ -38,7 +38,13 @@ type Options struct {
 	// Baselines turns on the per-mix training-free baselines (Fisher's F1
 	// and the cumulative spectral gradient of every mix).
 	Baselines bool
-	// Progress, if not nil, receives one line per stage.
+	// SkipDamaged leaves damaged records of the store (the problems of
+	// sweep.Store.Records) out, with a note in Findings.Notes and a line
+	// each to Progress. Without it a damaged record is an error, a
+	// *sweep.DamagedError naming every damaged file, as for fluens results.
+	SkipDamaged bool
+	// Progress, if not nil, receives one line per stage and one per
+	// damaged record skipped.
 	Progress func(format string, args ...any)
 }
 
@@ -184,6 +190,12 @@ func Compute(ctx context.Context, opt Options) (*Findings, error) {
 	all, problems, err := store.Records()
 	if err != nil {
 		return nil, err
+	}
+	if len(problems) > 0 && !opt.SkipDamaged {
+		return nil, &sweep.DamagedError{Op: "findings", Dir: opt.Runs, Problems: problems, Intact: len(all)}
+	}
+	for _, p := range problems {
+		logf("findings: skipping damaged record: %v", p)
 	}
 	man := prep.Manifest
 	hashes := map[string]int{}

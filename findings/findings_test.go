@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -211,5 +213,84 @@ func TestComputeErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.opt, err, c.want)
 		}
+	}
+}
+
+// TestComputeDamaged copies the study's records, truncates one and adds
+// one that is not JSON, and checks that Compute refuses the copy, naming
+// both files, unless SkipDamaged: then it leaves them out with a note and
+// a progress line each.
+func TestComputeDamaged(t *testing.T) {
+	prep, store := study(t)
+	runs := t.TempDir()
+	jobs := filepath.Join(runs, sweep.JobsDir)
+	if err := os.Mkdir(jobs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(store, sweep.JobsDir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("%d records: %v", len(files), err)
+	}
+	slices.Sort(files)
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			raw = raw[:len(raw)/2]
+		}
+		if err := os.WriteFile(filepath.Join(jobs, filepath.Base(f)), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	truncated := filepath.Join(jobs, filepath.Base(files[0]))
+	notJSON := filepath.Join(jobs, strings.Repeat("f", 64)+".json")
+	if err := os.WriteFile(notJSON, []byte("<html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	intact := len(files) - 1
+	for _, skip := range []bool{false, true} {
+		t.Run(fmt.Sprintf("skip=%v", skip), func(t *testing.T) {
+			var progress []string
+			f, err := Compute(context.Background(), Options{Runs: runs, Data: prep, Bootstrap: 100,
+				Measures: []string{"entropy"}, SkipDamaged: skip,
+				Progress: func(format string, a ...any) { progress = append(progress, fmt.Sprintf(format, a...)) }})
+			if !skip {
+				var de *sweep.DamagedError
+				if !errors.As(err, &de) || f != nil {
+					t.Fatalf("error %v, want a *sweep.DamagedError", err)
+				}
+				msg := err.Error()
+				for _, s := range []string{"findings: 2 damaged records in " + jobs, truncated, notJSON, "--skip-damaged",
+					fmt.Sprintf("summarise the %d intact records", intact)} {
+					if !strings.Contains(msg, s) {
+						t.Errorf("error lacks %q:\n%s", s, msg)
+					}
+				}
+				if len(progress) > 0 {
+					t.Errorf("progress before failing: %q", progress)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Records != intact {
+				t.Errorf("%d records, want the %d intact ones", f.Records, intact)
+			}
+			if !slices.ContainsFunc(f.Notes, func(n string) bool { return strings.HasPrefix(n, "2 damaged records in the store were skipped") }) {
+				t.Errorf("notes %q lack the damaged records", f.Notes)
+			}
+			var warned int
+			for _, p := range progress {
+				if strings.HasPrefix(p, "findings: skipping damaged record: ") && (strings.Contains(p, truncated) || strings.Contains(p, notJSON)) {
+					warned++
+				}
+			}
+			if warned != 2 {
+				t.Errorf("%d progress lines name a damaged file, want 2: %q", warned, progress)
+			}
+		})
 	}
 }

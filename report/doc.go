@@ -12,7 +12,11 @@
 // Input, plain data that tests can also build by hand. Models and their
 // decay come from decay.Summarize, so the page and `fluens results` agree;
 // records made on other data than the prepared folder (another content
-// hash) are left out with a warning. Write renders an Input into a folder:
+// hash) are left out with a warning. A damaged record (truncated, not
+// JSON, another job's) is an error, a *sweep.DamagedError naming each
+// damaged file, unless LoadOptions.SkipDamaged leaves it out with a
+// warning; Server, a live view of a store being written, always skips
+// them. Write renders an Input into a folder:
 //
 //	REPORT/index.html   the page
 //	REPORT/figures/     decay_mlp, decay_cnn, maxacc_decay, params_decay,

@@ -28,10 +28,21 @@ import (
 // each mix.
 const SamplesPerSlot = 3
 
+// LoadOptions says how Load and LoadRuns treat a result store.
+type LoadOptions struct {
+	// SkipDamaged leaves damaged records (truncated, not JSON, another
+	// job's: the problems of sweep.Store.Records) out with a warning each
+	// in Run.Warnings. Without it a damaged record is an error, a
+	// *sweep.DamagedError naming every damaged file, as for fluens
+	// results. A live view of a store being written (Server) skips them.
+	SkipDamaged bool
+}
+
 // Load reads a result store (the folder of fluens train) and a prepared
 // data folder (the folder of fluens prepare) into an Input. Either may be
-// "" to leave its part of the report empty.
-func Load(runsDir, prepDir string) (*Input, error) {
+// "" to leave its part of the report empty. opt says what to do with
+// damaged records of the store.
+func Load(runsDir, prepDir string, opt LoadOptions) (*Input, error) {
 	in := &Input{}
 	if prepDir != "" {
 		var err error
@@ -40,7 +51,7 @@ func Load(runsDir, prepDir string) (*Input, error) {
 		}
 	}
 	if runsDir != "" {
-		if err := in.LoadRuns(runsDir); err != nil {
+		if err := in.LoadRuns(runsDir, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -245,7 +256,9 @@ func shellQuote(s string) string {
 // accuracies and decay (package decay), the perceptron's weights and the
 // run's settings. When in already has mixes (from LoadData), records made on
 // other data than those mixes are left out with a warning in Run.Warnings.
-func (in *Input) LoadRuns(dir string) error {
+// A damaged record is an error (*sweep.DamagedError), in left unchanged,
+// unless opt.SkipDamaged: then it is left out with a warning.
+func (in *Input) LoadRuns(dir string, opt LoadOptions) error {
 	if st, err := os.Stat(filepath.Join(dir, sweep.JobsDir)); err != nil || !st.IsDir() {
 		return fmt.Errorf("report: %s is not a result store (no %s folder; make one with fluens train)", dir, sweep.JobsDir)
 	}
@@ -253,6 +266,9 @@ func (in *Input) LoadRuns(dir string) error {
 	recs, problems, err := store.Records()
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
+	}
+	if len(problems) > 0 && !opt.SkipDamaged {
+		return &sweep.DamagedError{Op: "report", Dir: dir, Problems: problems, Intact: len(recs)}
 	}
 	for _, p := range problems {
 		in.Run.Warnings = append(in.Run.Warnings, p.Error())

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +184,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	in, err := Load(runs, prep)
+	in, err := Load(runs, prep, LoadOptions{SkipDamaged: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,19 +300,106 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadDamaged damages two records of a store (one truncated, one not
+// JSON) and checks that Load refuses it, naming both files, unless
+// SkipDamaged, which leaves them out with a warning each; the Server, a
+// live view, always shows the warnings.
+func TestLoadDamaged(t *testing.T) {
+	src := synthInput(30, 0, 1, 3)
+	dir := t.TempDir()
+	prep, runs := filepath.Join(dir, "prep"), filepath.Join(dir, "runs")
+	writePrepared(t, prep, src)
+	models := testZoo(t)[:3]
+	writeStore(t, runs, prep, models, []int64{1})
+	files, err := filepath.Glob(filepath.Join(runs, sweep.JobsDir, "*.json"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("%d records: %v", len(files), err)
+	}
+	slices.Sort(files)
+	truncated, notJSON := files[0], files[len(files)-1]
+	raw, err := os.ReadFile(truncated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(truncated, raw[:len(raw)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notJSON, []byte("not JSON\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	intact := len(files) - 2
+	for _, tt := range []struct {
+		name string
+		prep string
+		opt  LoadOptions
+	}{
+		{"strict", prep, LoadOptions{}},
+		{"strict without data", "", LoadOptions{}},
+		{"skip", prep, LoadOptions{SkipDamaged: true}},
+		{"skip without data", "", LoadOptions{SkipDamaged: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := Load(runs, tt.prep, tt.opt)
+			if !tt.opt.SkipDamaged {
+				var de *sweep.DamagedError
+				if !errors.As(err, &de) || in != nil {
+					t.Fatalf("error %v (input %v), want a *sweep.DamagedError", err, in != nil)
+				}
+				msg := err.Error()
+				for _, s := range []string{"report: 2 damaged records in " + filepath.Join(runs, sweep.JobsDir), truncated, notJSON,
+					"unexpected EOF", "invalid character", "--skip-damaged", fmt.Sprintf("summarise the %d intact records", intact)} {
+					if !strings.Contains(msg, s) {
+						t.Errorf("error lacks %q:\n%s", s, msg)
+					}
+				}
+				if !errors.Is(err, sweep.ErrCorrupt) || de.Intact != intact {
+					t.Errorf("error does not wrap sweep.ErrCorrupt or counts %d intact records, want %d", de.Intact, intact)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Run.Jobs != intact {
+				t.Errorf("%d jobs, want the %d intact ones", in.Run.Jobs, intact)
+			}
+			var named int
+			for _, w := range in.Run.Warnings {
+				if strings.Contains(w, truncated) || strings.Contains(w, notJSON) {
+					named++
+				}
+			}
+			if named != 2 || len(in.Run.Warnings) != 2 {
+				t.Errorf("warnings %q, want one naming each damaged file", in.Run.Warnings)
+			}
+		})
+	}
+	// fluens serve shows a store being written: warnings, never a failure.
+	srv := NewServer(runs, prep)
+	if _, err := srv.Rebuild(); err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	page := string(srv.page)
+	for _, f := range []string{truncated, notJSON} {
+		if !strings.Contains(page, filepath.Base(f)) {
+			t.Errorf("served page does not warn about %s", f)
+		}
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Load(filepath.Join(dir, "nope"), ""); err == nil || !strings.Contains(err.Error(), "not a result store") {
+	if _, err := Load(filepath.Join(dir, "nope"), "", LoadOptions{}); err == nil || !strings.Contains(err.Error(), "not a result store") {
 		t.Errorf("missing store: %v", err)
 	}
-	if _, err := Load("", filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "does not exist") {
+	if _, err := Load("", filepath.Join(dir, "nope"), LoadOptions{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing prepared folder: %v", err)
 	}
 	src := synthInput(24, 0, 1, 3)
 	prep := filepath.Join(dir, "prep")
 	writePrepared(t, prep, src)
 	os.WriteFile(filepath.Join(prep, idx.MeasuresFile), []byte("name,format,drawings,entropy\ncat,bitmap,12,zero\n"), 0o644)
-	if _, err := Load("", prep); err == nil || !strings.Contains(err.Error(), "measures.csv:2: entropy \"zero\": not a number") {
+	if _, err := Load("", prep, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "measures.csv:2: entropy \"zero\": not a number") {
 		t.Errorf("bad measures.csv: %v", err)
 	}
 }

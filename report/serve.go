@@ -134,7 +134,9 @@ func (s *Server) load(data *Input) (*Input, *Input, error) {
 	in.Run.Settings = append([]KV(nil), data.Run.Settings...)
 	in.Run.Warnings = append([]string(nil), data.Run.Warnings...)
 	in.Mixes = append([]Mix(nil), data.Mixes...)
-	if err := in.LoadRuns(s.runs); err != nil {
+	// The store may be written while it is served: a damaged record is a
+	// warning on the page, never a failure.
+	if err := in.LoadRuns(s.runs, LoadOptions{SkipDamaged: true}); err != nil {
 		return nil, nil, err
 	}
 	return &in, data, nil

@@ -178,6 +178,59 @@ func (s *Store) Records() (recs []*Record, problems []error, err error) {
 	return recs, problems, nil
 }
 
+// MaxListed is the number of damaged records a DamagedError names.
+const MaxListed = 10
+
+// DamagedError is the error of a reader that refuses a result store
+// holding damaged records, the problems of Store.Records, rather than
+// work on the intact ones. Its message names each damaged file with its
+// problem (the first MaxListed, then how many more), says that nothing
+// was written and ends with a remedy.
+type DamagedError struct {
+	// Op prefixes the message: the command or package refusing the store
+	// ("results", "report", "findings").
+	Op string
+	// Dir is the store's folder.
+	Dir string
+	// Problems holds the error of each damaged record, each naming its
+	// file and wrapping ErrCorrupt.
+	Problems []error
+	// Intact is the number of intact records in the store.
+	Intact int
+	// Remedy, if not empty, replaces the advice that ends the message:
+	// run fluens train again on Dir with the settings recorded in
+	// Dir/sweep.json, or pass --skip-damaged to use the intact records.
+	Remedy string
+}
+
+// Error lists the damaged records and the remedy, one per line.
+func (e *DamagedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d damaged record", e.Op, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	fmt.Fprintf(&b, " in %s; nothing written:", filepath.Join(e.Dir, JobsDir))
+	for i, p := range e.Problems {
+		if i == MaxListed {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e.Problems)-MaxListed)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %v", p)
+	}
+	remedy := e.Remedy
+	if remedy == "" {
+		remedy = fmt.Sprintf("run fluens train on %s again with the --data and settings that made it (recorded in %s) to redo those jobs, or pass --skip-damaged to summarise the %d intact records",
+			e.Dir, filepath.Join(e.Dir, "sweep.json"), e.Intact)
+	}
+	fmt.Fprintf(&b, "\n%s", remedy)
+	return b.String()
+}
+
+// Unwrap returns the problems, so errors.Is(err, ErrCorrupt) holds for a
+// DamagedError.
+func (e *DamagedError) Unwrap() []error { return e.Problems }
+
 func isKey(s string) bool {
 	if len(s) != 64 {
 		return false

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,53 @@ func TestFindMixesErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "labels.json"), []byte("{"), 0o644)
 	if _, err := FindMixes(dir); err == nil || !strings.Contains(err.Error(), "labels.json") {
 		t.Errorf("bad labels.json: %v", err)
+	}
+}
+
+// TestDamagedError checks the message of a DamagedError: singular and
+// plural, the list cut at MaxListed with the count left out, the default
+// remedy or the caller's, and errors.Is through its problems.
+func TestDamagedError(t *testing.T) {
+	problems := func(n int) []error {
+		var ps []error
+		for i := range n {
+			ps = append(ps, fmt.Errorf("sweep: r/jobs/%02d.json: %w: unexpected EOF", i, ErrCorrupt))
+		}
+		return ps
+	}
+	for _, tt := range []struct {
+		name     string
+		err      DamagedError
+		want     []string
+		unwanted []string
+	}{
+		{"one", DamagedError{Op: "report", Dir: "r", Problems: problems(1), Intact: 4},
+			[]string{"report: 1 damaged record in " + filepath.Join("r", JobsDir) + "; nothing written:\n  sweep: r/jobs/00.json", "run fluens train on r again",
+				filepath.Join("r", "sweep.json"), "pass --skip-damaged to summarise the 4 intact records"},
+			[]string{"records in", "more"}},
+		{"cut", DamagedError{Op: "findings", Dir: "r", Problems: problems(MaxListed + 2)},
+			[]string{"findings: 12 damaged records in", "r/jobs/09.json", "\n  … and 2 more\n", "summarise the 0 intact records"},
+			[]string{"r/jobs/10.json", "r/jobs/11.json"}},
+		{"remedy", DamagedError{Op: "results", Dir: "r", Problems: problems(2), Intact: 1, Remedy: "remove them"},
+			[]string{"results: 2 damaged records", "unexpected EOF\nremove them"},
+			[]string{"fluens train", "--skip-damaged"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error = &tt.err
+			msg := err.Error()
+			for _, s := range tt.want {
+				if !strings.Contains(msg, s) {
+					t.Errorf("message lacks %q:\n%s", s, msg)
+				}
+			}
+			for _, s := range tt.unwanted {
+				if strings.Contains(msg, s) {
+					t.Errorf("message has %q:\n%s", s, msg)
+				}
+			}
+			if !errors.Is(err, ErrCorrupt) {
+				t.Error("errors.Is(err, ErrCorrupt) is false")
+			}
+		})
 	}
 }

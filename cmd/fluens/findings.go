@@ -19,6 +19,7 @@ func newFindingsCmd() *cobra.Command {
 	var (
 		runs, data, measures string
 		asJSON, noBaselines  bool
+		skipDamaged          bool
 		seed                 uint64
 		boot                 int
 	)
@@ -44,7 +45,14 @@ the divergent labels, and Kendall's τ_b between measures. Measures missing
 from measures.csv are computed on the labels' drawings in PREP (autoencoder
 and swap train small networks: about a minute or more on two cores).
 Per mix, Fisher's F1 and the cumulative spectral gradient are correlated with
-the zoo's mean accuracy.`,
+the zoo's mean accuracy.
+
+A damaged record in RUNS/jobs (truncated, not JSON, another job's) stops
+findings before it writes anything, as it stops fluens results: the error
+lists each damaged file and its problem. fluens train on RUNS with the
+settings that made it (RUNS/sweep.json) redoes those jobs; --skip-damaged
+instead warns about each damaged record on stderr, leaves it out and says
+so in the findings' notes.`,
 		Example: `  fluens findings --runs run/runs --data run/prep
   fluens findings --runs run/runs --data run/prep --measures entropy,variance,fisher --json`,
 		Args: cobra.NoArgs,
@@ -66,7 +74,7 @@ the zoo's mean accuracy.`,
 			defer stop()
 			logw := cmd.ErrOrStderr()
 			f, err := findings.Compute(ctx, findings.Options{Runs: runs, Data: data, Seed: seed, Bootstrap: boot,
-				Measures: names, Baselines: !noBaselines,
+				Measures: names, Baselines: !noBaselines, SkipDamaged: skipDamaged,
 				Progress: func(format string, a ...any) { fmt.Fprintf(logw, format+"\n", a...) }})
 			if err != nil {
 				return err
@@ -85,5 +93,6 @@ the zoo's mean accuracy.`,
 	fl.BoolVar(&noBaselines, "no-baselines", false, "skip the per-mix Fisher F1 and CSG")
 	fl.Uint64Var(&seed, "seed", 1, "seed of the bootstrap and of the measures that train")
 	fl.IntVar(&boot, "bootstrap", 2000, "bootstrap resamples")
+	fl.BoolVar(&skipDamaged, "skip-damaged", false, "warn about damaged records and leave them out (default: fail, writing nothing)")
 	return cmd
 }

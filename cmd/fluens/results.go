@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -73,32 +72,7 @@ func studyRemedy(runs string) string {
 }
 
 // maxListed is the number of damaged records an error lists by name.
-const maxListed = 10
-
-// damagedError reports the damaged records of a store: one line per file
-// (the first maxListed), then the remedy.
-func damagedError(o resultsOptions, problems []error, intact int) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "results: %d damaged record", len(problems))
-	if len(problems) > 1 {
-		b.WriteString("s")
-	}
-	fmt.Fprintf(&b, " in %s; nothing written:", filepath.Join(o.Runs, sweep.JobsDir))
-	for i, p := range problems {
-		if i == maxListed {
-			fmt.Fprintf(&b, "\n  … and %d more", len(problems)-maxListed)
-			break
-		}
-		fmt.Fprintf(&b, "\n  %v", p)
-	}
-	remedy := o.Remedy
-	if remedy == "" {
-		remedy = fmt.Sprintf("run fluens train on %s again with the --data and settings that made it (recorded in %s) to redo those jobs, or pass --skip-damaged to summarise the %d intact records",
-			o.Runs, filepath.Join(o.Runs, "sweep.json"), intact)
-	}
-	fmt.Fprintf(&b, "\n%s", remedy)
-	return fmt.Errorf("%s", b.String())
-}
+const maxListed = sweep.MaxListed
 
 // runResults summarises the store in o.Runs into o.Out/results.csv,
 // models.csv and seeds.csv and prints the table to w. Damaged records are
@@ -115,7 +89,7 @@ func runResults(o resultsOptions, w, errw io.Writer) ([]*decay.Model, error) {
 		return nil, err
 	}
 	if len(problems) > 0 && !o.SkipDamaged {
-		return nil, damagedError(o, problems, len(recs))
+		return nil, &sweep.DamagedError{Op: "results", Dir: runs, Problems: problems, Intact: len(recs), Remedy: o.Remedy}
 	}
 	for _, p := range problems {
 		fmt.Fprintf(errw, "results: skipping damaged record: %v\n", p)

@@ -192,7 +192,9 @@ func runStudy(ctx context.Context, p profile, source, out string, workers int, w
 	// 4. Report: the interactive page and the figures for papers.
 	report := filepath.Join(out, "report")
 	withFindings := p.Seeds > 1 // the observations need seeds for their intervals
-	if err := timed("report", func() error { return runReportFindings(runs, prep, report, withFindings, w) }); err != nil {
+	if err := timed("report", func() error {
+		return runReportFindings(reportOptions{Runs: runs, Prep: prep, Out: report, Findings: withFindings}, w, w)
+	}); err != nil {
 		return err
 	}
 
