@@ -97,8 +97,8 @@ func resultsCSV(t *testing.T, bin, runs string) []byte {
 // TestFaultInjection runs a small sweep of the real fluens command under
 // faults, each compared with an uninterrupted run's store (timing aside):
 //
-//   - kills: SIGKILL at 20 random (seeded) moments, from start-up to the
-//     last jobs, restarting each time (a moment is a random record
+//   - kills: SIGKILL at 20 random (seeded) moments, from start-up to two
+//     thirds of the jobs, restarting each time (a moment is a random record
 //     count plus a random few milliseconds, so that all 20 land before the
 //     sweep ends on any machine); after every kill no damaged record
 //     is visible; at the end nothing is lost or duplicated, no lock or
@@ -136,10 +136,15 @@ func TestFaultInjection(t *testing.T) {
 		// The moments: kill i comes once the store holds targets[i]
 		// records (20 random counts, sorted, some 0: during start-up), plus
 		// a random 0–30 ms (inside a job, or while a record is written).
+		// Counts stop at two thirds of the jobs: the last third (about
+		// 60 ms of training here, more on a slower machine) is far more than
+		// the kill's delay plus the lag of polling a loaded machine, so the
+		// kill lands before the sweep can finish (with counts up to all
+		// but four jobs, 4 of 20 kills came too late on a loaded machine).
 		rng := rand.New(rand.NewPCG(8, 2026))
 		targets := make([]int, kills)
 		for i := range targets {
-			targets[i] = rng.IntN(f.total - 4)
+			targets[i] = rng.IntN(f.total * 2 / 3)
 		}
 		slices.Sort(targets)
 		runs := filepath.Join(t.TempDir(), "killed")
