@@ -114,6 +114,9 @@ Each figure runs for --duration after a warm-up. Results do not depend on
 				}
 				emit(benchFigure{Name: w, ImagesPerSec: ips, Threads: threads, Kernel: kernel, Seconds: time.Since(start).Seconds()})
 			}
+			if len(figs) == 0 && want["fma_peak"] && len(want) == 1 {
+				return fmt.Errorf("bench: fma_peak needs an assembly kernel; this CPU runs the %s path", kernel)
+			}
 			if len(figs) == 0 {
 				return fmt.Errorf("bench: --only %v names no figure (fma_peak, gemm_512x784x512, gemm_512x512x256, gemm_1024x1024x1024, W1, W2, W3)", only)
 			}

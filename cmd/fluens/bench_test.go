@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -55,6 +57,13 @@ func TestBenchCommand(t *testing.T) {
 		if f["threads"] != 1.0 || f["kernel"] == "" {
 			t.Errorf("figure %v: want threads 1 and a kernel name", f)
 		}
+	}
+	// On the pure-Go path there is no FMA loop to time: asking for
+	// fma_peak alone is an error that says why.
+	cmd := exec.Command(bin, "bench", "--only", "fma_peak")
+	cmd.Env = append(os.Environ(), "FLUENS_GEMM=generic")
+	if msg, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(msg), "needs an assembly kernel") {
+		t.Errorf("bench --only fma_peak on the pure-Go path: err %v, output %q", err, msg)
 	}
 	for _, bad := range [][]string{{"--threads", "0"}, {"--duration", "0s"}, {"--only", "W9"}} {
 		out, code := runFluens(t, bin, append([]string{"bench"}, bad...)...)
