@@ -71,9 +71,6 @@ func studyRemedy(runs string) string {
 	return fmt.Sprintf("the train step redid the damaged records of this study's jobs; these are not among them (another profile or --seeds?): remove them, or summarise the rest with fluens results --runs %s --skip-damaged", runs)
 }
 
-// maxListed is the number of damaged records an error lists by name.
-const maxListed = sweep.MaxListed
-
 // runResults summarises the store in o.Runs into o.Out/results.csv,
 // models.csv and seeds.csv and prints the table to w. Damaged records are
 // an error, before anything is written, unless o.SkipDamaged: then each

@@ -167,11 +167,11 @@ func TestResultsDamagedRecords(t *testing.T) {
 				}
 			}
 			for i, p := range damaged {
-				if named := strings.Contains(stderr, p); named != (i < maxListed) {
-					t.Errorf("damaged file %d (%s) named: %v; want the first %d named:\n%s", i, p, named, maxListed, stderr)
+				if named := strings.Contains(stderr, p); named != (i < sweep.MaxListed) {
+					t.Errorf("damaged file %d (%s) named: %v; want the first %d named:\n%s", i, p, named, sweep.MaxListed, stderr)
 				}
 			}
-			if more := len(damaged) - maxListed; more > 0 && !strings.Contains(stderr, fmt.Sprintf("… and %d more", more)) {
+			if more := len(damaged) - sweep.MaxListed; more > 0 && !strings.Contains(stderr, fmt.Sprintf("… and %d more", more)) {
 				t.Errorf("error does not count the %d damaged records it leaves out:\n%s", more, stderr)
 			}
 			for _, name := range csvs {
@@ -237,7 +237,7 @@ func TestResultsDamagedRecords(t *testing.T) {
 // TestRunResultsDamaged checks runResults in process on a store of
 // records written with sweep.Store.Put, without QuickDraw data: the
 // error of fluens results and of the results step of fluens run (its own
-// advice), the list cut at maxListed, and --skip-damaged on a store with
+// advice), the list cut at sweep.MaxListed, and --skip-damaged on a store with
 // no intact record.
 func TestRunResultsDamaged(t *testing.T) {
 	newStore := func(t *testing.T, intact, damaged int) (runs string, bad []string) {
@@ -272,7 +272,7 @@ func TestRunResultsDamaged(t *testing.T) {
 	}{
 		{"results", 2, 1, nil, []string{"1 damaged record in", "fluens train on", "summarise the 2 intact records"}, 1},
 		{"run", 2, 1, studyRemedy, []string{"the train step redid", "fluens results --runs", "--skip-damaged"}, 1},
-		{"many", 1, 13, nil, []string{"13 damaged records in", "… and 3 more"}, maxListed},
+		{"many", 1, 13, nil, []string{"13 damaged records in", "… and 3 more"}, sweep.MaxListed},
 		{"only damaged", 0, 2, nil, []string{"2 damaged records", "summarise the 0 intact records"}, 2},
 	}
 	for _, tt := range tests {
